@@ -1,0 +1,691 @@
+#include "fuzzers/grammar/grammar_parser.h"
+
+#include <fmt/format.h>
+
+#include "fuzzers/grammar/grammar_lexer.h"
+
+namespace iotfuzz::grammar {
+
+const char* ExprKindName(ExprKind kind) {
+  switch (kind) {
+    case ExprKind::kLiteral: return "literal";
+    case ExprKind::kCharClass: return "class";
+    case ExprKind::kSequence: return "sequence";
+    case ExprKind::kChoice: return "choice";
+    case ExprKind::kRepeat: return "repeat";
+    case ExprKind::kOptional: return "optional";
+    case ExprKind::kConditional: return "if";
+    case ExprKind::kRuleRef: return "rule";
+    case ExprKind::kInteger: return "integer";
+    case ExprKind::kBits: return "bits";
+    case ExprKind::kBitField: return "bitfield";
+    case ExprKind::kVarint: return "varint";
+    case ExprKind::kDecimal: return "dec";
+    case ExprKind::kHex: return "hex";
+    case ExprKind::kBytes: return "bytes";
+    case ExprKind::kString: return "string";
+    case ExprKind::kVirtual: return "virtual";
+  }
+  return "?";
+}
+
+const char* RelationKindName(RelationKind kind) {
+  switch (kind) {
+    case RelationKind::kNone: return "none";
+    case RelationKind::kLength: return "length";
+    case RelationKind::kCount: return "count";
+    case RelationKind::kPresent: return "present";
+    case RelationKind::kDelta: return "delta";
+  }
+  return "?";
+}
+
+std::optional<RuleId> Grammar::FindRule(std::string_view name) const {
+  auto it = rule_index.find(name);
+  if (it == rule_index.end()) return std::nullopt;
+  return it->second;
+}
+
+namespace {
+
+// Thrown inside the parser to unwind to the enclosing declaration after an
+// error has been recorded.
+struct SyntaxError {};
+
+// Words that start a typed terminal rather than a rule reference.
+bool ParseIntegerType(std::string_view word, uint32_t& width, ByteOrder& order, bool& is_signed) {
+  if (word.size() < 2 || (word[0] != 'u' && word[0] != 'i')) return false;
+  is_signed = word[0] == 'i';
+  std::string_view rest = word.substr(1);
+  order = ByteOrder::kBig;
+  if (rest.ends_with("be")) {
+    rest.remove_suffix(2);
+  } else if (rest.ends_with("le")) {
+    order = ByteOrder::kLittle;
+    rest.remove_suffix(2);
+  } else if (rest != "8") {
+    return false;  // multi-byte integers must say their byte order
+  }
+  if (rest == "8") width = 1;
+  else if (rest == "16") width = 2;
+  else if (rest == "24") width = 3;
+  else if (rest == "32") width = 4;
+  else if (rest == "64") width = 8;
+  else return false;
+  return true;
+}
+
+class Parser {
+ public:
+  Parser(std::vector<Token> tokens, Grammar& g, DiagnosticList& d)
+      : tokens_(std::move(tokens)), g_(g), diags_(d) {}
+
+  void Run() {
+    while (At().kind != TokenKind::kEnd) {
+      size_t before = pos_;
+      try {
+        Declaration();
+      } catch (const SyntaxError&) {
+        Recover();
+      }
+      if (pos_ == before) ++pos_;  // always make progress
+    }
+    ResolveRuleRefs();
+  }
+
+ private:
+  const Token& At(size_t ahead = 0) const {
+    size_t i = std::min(pos_ + ahead, tokens_.size() - 1);
+    return tokens_[i];
+  }
+  // The current token, then advances (the end token is never passed).
+  const Token& Take() {
+    const Token& t = At();
+    if (pos_ < tokens_.size() - 1) ++pos_;
+    return t;
+  }
+  [[noreturn]] void Fail(const Token& at, std::string_view expected) {
+    // An invalid token was already reported by the lexer.
+    if (at.kind == TokenKind::kInvalid) throw SyntaxError{};
+    diags_.Error(at.pos, fmt::format("expected {}, found {}", expected, at.Describe()));
+    throw SyntaxError{};
+  }
+  void Expect(std::string_view punct, std::string_view what = {}) {
+    if (!At().Is(punct)) Fail(At(), what.empty() ? fmt::format("'{}'", punct) : std::string(what));
+    Take();
+  }
+  bool Accept(std::string_view punct) {
+    if (!At().Is(punct)) return false;
+    Take();
+    return true;
+  }
+  std::string Identifier(std::string_view what) {
+    if (At().kind != TokenKind::kIdentifier) Fail(At(), what);
+    return Take().text;
+  }
+  uint64_t Integer(std::string_view what) {
+    if (At().kind != TokenKind::kInteger) Fail(At(), what);
+    return Take().value;
+  }
+  uint32_t SmallInteger(std::string_view what, uint64_t limit = 1u << 24) {
+    const Token& t = At();
+    uint64_t v = Integer(what);
+    if (v > limit) {
+      diags_.Error(t.pos, fmt::format("{} is too large (at most {})", v, limit));
+      throw SyntaxError{};
+    }
+    return static_cast<uint32_t>(v);
+  }
+
+  // Skips to just after the next ';' at nesting depth 0 (or a '}' closing a
+  // session), so the next declaration parses cleanly.
+  void Recover() {
+    int depth = 0;
+    while (At().kind != TokenKind::kEnd) {
+      const Token& t = Take();
+      if (t.Is("(") || t.Is("{")) ++depth;
+      if ((t.Is(")") || t.Is("}")) && depth > 0) --depth;
+      if (t.Is(";") && depth == 0) return;
+    }
+  }
+
+  ExprId NewExpr(ExprKind kind, SourcePos pos) {
+    Expr e;
+    e.kind = kind;
+    e.pos = pos;
+    g_.exprs.push_back(std::move(e));
+    return static_cast<ExprId>(g_.exprs.size() - 1);
+  }
+  Expr& E(ExprId id) { return g_.exprs[id]; }
+
+  void Declaration() {
+    const Token& t = At();
+    if (t.IsWord("grammar") && At(1).kind == TokenKind::kIdentifier) {
+      Take();
+      g_.name = Take().text;
+      Expect(";");
+      return;
+    }
+    if (t.IsWord("start") && At(1).kind == TokenKind::kIdentifier && At(2).Is(";")) {
+      Take();
+      start_token_ = Take();
+      Take();
+      return;
+    }
+    if (t.IsWord("lies") && At(1).kind == TokenKind::kInteger) {
+      Take();
+      const Token& num_tok = At();
+      uint32_t num = SmallInteger("a number");
+      Expect("/", "'/' (a lie rate is written like 1/32)");
+      uint32_t den = SmallInteger("a number");
+      if (den == 0 || num > den) {
+        diags_.Error(num_tok.pos, "lie rate must be between 0/N and N/N with N > 0");
+      } else {
+        g_.lie_numerator = num;
+        g_.lie_denominator = den;
+      }
+      Expect(";");
+      return;
+    }
+    if (t.kind != TokenKind::kIdentifier) Fail(t, "a rule name, 'grammar', 'start' or 'lies'");
+    const Token& name = Take();
+    Expect("=", "'=' after the rule name");
+    ExprId body = ChoiceExpr();
+    if (!At().Is(";")) Fail(At(), "';' at the end of the rule (or '|' for another alternative)");
+    Take();
+    if (g_.rule_index.count(name.text)) {
+      diags_.Error(name.pos, fmt::format("rule '{}' is defined twice (first at line {})", name.text,
+                                         g_.rules[g_.rule_index[name.text]].pos.line));
+      return;
+    }
+    g_.rule_index[name.text] = static_cast<RuleId>(g_.rules.size());
+    g_.rules.push_back(Rule{name.text, body, name.pos});
+  }
+
+  bool AtAlternativeEnd() const {
+    const Token& t = At();
+    // `name =` starts the next rule: the previous one lacks its ';'.
+    if (t.kind == TokenKind::kIdentifier && At(1).Is("=")) return true;
+    return t.kind == TokenKind::kEnd || t.Is("|") || t.Is(";") || t.Is(")") || t.Is("}") || t.Is(",");
+  }
+
+  // Bounds recursion on hostile input: nesting deeper than this is an error,
+  // not a stack overflow.
+  static constexpr int kMaxNesting = 64;
+  struct NestingGuard {
+    Parser& p;
+    explicit NestingGuard(Parser& parser) : p(parser) {
+      if (++p.nesting_ > kMaxNesting) {
+        p.diags_.Error(p.At().pos, fmt::format("expressions nest deeper than {} levels", kMaxNesting));
+        --p.nesting_;
+        throw SyntaxError{};
+      }
+    }
+    ~NestingGuard() { --p.nesting_; }
+  };
+
+  ExprId ChoiceExpr() {
+    NestingGuard guard(*this);
+    SourcePos pos = At().pos;
+    std::vector<ExprId> alts;
+    std::vector<uint32_t> weights;
+    bool weighted = false;
+    do {
+      uint32_t weight = 1;
+      if (At().Is("<") && At(1).kind == TokenKind::kInteger && At(2).Is(">")) {
+        Take();
+        weight = SmallInteger("a weight", 1000000);
+        Take();
+        weighted = true;
+        if (weight == 0) diags_.Error(pos, "a weight must be at least 1");
+      }
+      alts.push_back(SequenceExpr());
+      weights.push_back(weight);
+    } while (Accept("|"));
+    if (alts.size() == 1 && !weighted) return alts[0];
+    ExprId id = NewExpr(ExprKind::kChoice, pos);
+    E(id).children = std::move(alts);
+    E(id).weights = std::move(weights);
+    return id;
+  }
+
+  ExprId SequenceExpr() {
+    SourcePos pos = At().pos;
+    std::vector<ExprId> items;
+    while (!AtAlternativeEnd()) items.push_back(Item());
+    if (items.empty()) Fail(At(), "an expression");
+    if (items.size() == 1) return items[0];
+    ExprId id = NewExpr(ExprKind::kSequence, pos);
+    E(id).children = std::move(items);
+    return id;
+  }
+
+  // [label ':'] postfix [ '=' relation-or-constant | 'in' range-or-set ]
+  ExprId Item() {
+    std::string label;
+    SourcePos label_pos = At().pos;
+    if (At().kind == TokenKind::kIdentifier && At(1).Is(":")) {
+      label = Take().text;
+      Take();
+    }
+    ExprId id = Postfix();
+    if (!label.empty()) {
+      if (!E(id).label.empty()) {
+        // `a: b: u8` — keep the outer name on a group.
+        ExprId group = NewExpr(ExprKind::kSequence, label_pos);
+        E(group).children = {id};
+        id = group;
+      }
+      E(id).label = label;
+    }
+    ValueSuffix(id);
+    return id;
+  }
+
+  bool IsScalar(const Expr& e) const {
+    return e.kind == ExprKind::kInteger || e.kind == ExprKind::kBitField || e.kind == ExprKind::kVarint ||
+           e.kind == ExprKind::kDecimal || e.kind == ExprKind::kHex || e.kind == ExprKind::kVirtual;
+  }
+
+  void ValueSuffix(ExprId id) {
+    if (At().Is("=")) {
+      const Token& eq = At();
+      if (!IsScalar(E(id))) {
+        diags_.Error(eq.pos, fmt::format("only a number field can be given a value or relation, not {}",
+                                         ExprKindName(E(id).kind)));
+        throw SyntaxError{};
+      }
+      Take();
+      RelationOrConstant(id);
+    } else if (At().IsWord("in")) {
+      const Token& in = At();
+      if (!IsScalar(E(id))) {
+        diags_.Error(in.pos, fmt::format("only a number field can be constrained with 'in', not {}",
+                                         ExprKindName(E(id).kind)));
+        throw SyntaxError{};
+      }
+      Take();
+      RangeOrSet(E(id).constraint);
+    }
+    if (At().IsWord("interesting")) {
+      Take();
+      if (!IsScalar(E(id))) Fail(At(), "'interesting' only after a number field");
+      IntegerList(E(id).constraint.interesting);
+    }
+  }
+
+  void RelationOrConstant(ExprId id) {
+    if (At().kind == TokenKind::kInteger) {
+      Constraint& c = E(id).constraint;
+      c.kind = ConstraintKind::kConstant;
+      c.low = c.high = Take().value;
+      return;
+    }
+    Relation r;
+    r.pos = At().pos;
+    std::string fn = Identifier("a number or a relation: length(f), count(f), present(f), delta(f)");
+    if (fn == "length") r.kind = RelationKind::kLength;
+    else if (fn == "count") r.kind = RelationKind::kCount;
+    else if (fn == "present") r.kind = RelationKind::kPresent;
+    else if (fn == "delta") r.kind = RelationKind::kDelta;
+    else {
+      diags_.Error(r.pos, fmt::format("unknown relation '{}' (known: length, count, present, delta)", fn));
+      throw SyntaxError{};
+    }
+    Expect("(");
+    r.target = Path();
+    Expect(")");
+    if (Accept("*")) r.multiplier = static_cast<int64_t>(SmallInteger("a multiplier"));
+    while (At().Is("+") || At().Is("-")) {
+      bool minus = Take().text == "-";
+      int64_t v = static_cast<int64_t>(SmallInteger("a number"));
+      r.addend += minus ? -v : v;
+    }
+    E(id).relation = std::move(r);
+  }
+
+  std::vector<std::string> Path() {
+    std::vector<std::string> path{Identifier("a field name")};
+    while (Accept(".")) path.push_back(Identifier("a field name after '.'"));
+    return path;
+  }
+
+  void IntegerList(std::vector<uint64_t>& out) {
+    Expect("{");
+    do {
+      out.push_back(Integer("a number"));
+    } while (Accept(","));
+    Expect("}");
+  }
+
+  void RangeOrSet(Constraint& c) {
+    if (At().Is("{")) {
+      c.kind = ConstraintKind::kSet;
+      IntegerList(c.values);
+      return;
+    }
+    const Token& lo_tok = At();
+    c.kind = ConstraintKind::kRange;
+    c.low = Integer("a range 'low..high' or a set '{a, b}'");
+    Expect("..", "'..' in a range");
+    c.high = Integer("the upper end of the range");
+    if (c.high < c.low) diags_.Error(lo_tok.pos, "range is backwards");
+  }
+
+  ExprId Postfix() {
+    ExprId id = Primary();
+    while (true) {
+      SourcePos pos = At().pos;
+      if (Accept("?")) {
+        ExprId opt = NewExpr(ExprKind::kOptional, pos);
+        E(opt).children = {id};
+        id = opt;
+      } else if (At().Is("*") || At().Is("+")) {
+        bool plus = Take().text == "+";
+        ExprId rep = NewExpr(ExprKind::kRepeat, pos);
+        E(rep).children = {id};
+        E(rep).min = plus ? 1 : 0;
+        E(rep).unbounded = true;
+        id = rep;
+      } else if (At().Is("{") && At(1).kind == TokenKind::kInteger) {
+        ExprId rep = NewExpr(ExprKind::kRepeat, pos);
+        E(rep).children = {id};
+        Bounds(E(rep));
+        id = rep;
+      } else {
+        return id;
+      }
+    }
+  }
+
+  // '{' n '}' | '{' m ',' '}' | '{' m ',' n '}'
+  void Bounds(Expr& e) {
+    const Token& open = At();
+    Expect("{");
+    e.min = SmallInteger("a count");
+    if (Accept(",")) {
+      if (At().Is("}")) {
+        e.unbounded = true;
+      } else {
+        e.max = SmallInteger("the maximum count");
+      }
+    } else {
+      e.max = e.min;
+    }
+    Expect("}");
+    if (!e.unbounded && e.max < e.min) diags_.Error(open.pos, "maximum count is below the minimum");
+  }
+
+  ExprId Primary() {
+    const Token& t = At();
+    SourcePos pos = t.pos;
+    switch (t.kind) {
+      case TokenKind::kString: {
+        if (t.text.empty()) Fail(t, "a non-empty string");
+        ExprId id = NewExpr(ExprKind::kLiteral, pos);
+        E(id).bytes = t.text;
+        E(id).case_insensitive = t.case_insensitive;
+        Take();
+        return id;
+      }
+      case TokenKind::kBytes: {
+        if (t.text.empty()) Fail(t, "a non-empty byte string");
+        ExprId id = NewExpr(ExprKind::kLiteral, pos);
+        E(id).bytes = t.text;
+        Take();
+        return id;
+      }
+      case TokenKind::kCharClass: {
+        ExprId id = NewExpr(ExprKind::kCharClass, pos);
+        E(id).alphabet = t.char_class;
+        Take();
+        return id;
+      }
+      case TokenKind::kPunct:
+        if (t.Is("(")) {
+          Take();
+          ExprId inner = ChoiceExpr();
+          Expect(")", "')' closing the group");
+          // A group is its own node so a label on it names the whole group.
+          ExprId id = NewExpr(ExprKind::kSequence, pos);
+          E(id).children = {inner};
+          return id;
+        }
+        Fail(t, "an expression");
+      case TokenKind::kIdentifier:
+        return Word();
+      default:
+        Fail(t, "an expression");
+    }
+  }
+
+  // Typed terminals, 'if', 'bits', 'enum' ... or a rule reference.
+  ExprId Word() {
+    const Token& t = Take();
+    SourcePos pos = t.pos;
+    const std::string& w = t.text;
+    uint32_t width;
+    ByteOrder order;
+    bool is_signed;
+    if (ParseIntegerType(w, width, order, is_signed)) {
+      ExprId id = NewExpr(ExprKind::kInteger, pos);
+      E(id).width = width;
+      E(id).order = order;
+      E(id).is_signed = is_signed;
+      return id;
+    }
+    if (w == "u16" || w == "u24" || w == "u32" || w == "u64" || w == "i16" || w == "i32" || w == "i64") {
+      diags_.Error(pos, fmt::format("'{}' needs a byte order: '{}be' or '{}le'", w, w, w));
+      throw SyntaxError{};
+    }
+    if (w == "varint") return NewExpr(ExprKind::kVarint, pos);
+    if (w == "dec") return NewExpr(ExprKind::kDecimal, pos);
+    if (w == "hex") return NewExpr(ExprKind::kHex, pos);
+    if (w == "virtual") {
+      ExprId id = NewExpr(ExprKind::kVirtual, pos);
+      if (At().kind == TokenKind::kIdentifier && ParseIntegerType(At().text, width, order, is_signed)) {
+        Take();
+        E(id).width = width;
+        E(id).is_signed = is_signed;
+      } else {
+        E(id).width = 8;
+      }
+      return id;
+    }
+    if (w == "bytes" || w == "ascii" || w == "utf8" || w == "token") {
+      ExprId id = NewExpr(w == "bytes" ? ExprKind::kBytes : ExprKind::kString, pos);
+      Expr& e = E(id);
+      if (w == "ascii") {
+        for (int c = 0x20; c < 0x7f; ++c) e.alphabet.set(c);
+      } else if (w == "utf8") {
+        e.utf8 = true;
+        for (int c = 0x20; c < 0x7f; ++c) e.alphabet.set(c);
+      } else if (w == "token") {
+        for (char c : std::string_view("!#$%&'*+-.^_`|~")) e.alphabet.set(static_cast<unsigned char>(c));
+        for (int c = '0'; c <= '9'; ++c) e.alphabet.set(c);
+        for (int c = 'a'; c <= 'z'; ++c) e.alphabet.set(c), e.alphabet.set(c - 'a' + 'A');
+        e.min = 1;
+      }
+      if (At().Is("{")) {
+        Bounds(E(id));
+      } else {
+        E(id).unbounded = true;
+      }
+      return id;
+    }
+    if (w == "if") return Conditional(pos);
+    if (w == "bits") return BitsBlock(pos);
+    if (w == "enum") return Enum(pos);
+    ExprId id = NewExpr(ExprKind::kRuleRef, pos);
+    E(id).rule_name = w;
+    return id;
+  }
+
+  ExprId Conditional(SourcePos pos) {
+    NestingGuard guard(*this);
+    Expect("(", "'(' after 'if'");
+    ConditionId cond = OrCondition();
+    Expect(")", "')' closing the condition");
+    ExprId body = Postfix();
+    ExprId id = NewExpr(ExprKind::kConditional, pos);
+    E(id).condition = cond;
+    E(id).children = {body};
+    return id;
+  }
+
+  ConditionId NewCondition(Condition c) {
+    g_.conditions.push_back(std::move(c));
+    return static_cast<ConditionId>(g_.conditions.size() - 1);
+  }
+  ConditionId OrCondition() {
+    ConditionId lhs = AndCondition();
+    while (At().Is("||")) {
+      SourcePos pos = Take().pos;
+      ConditionId rhs = AndCondition();
+      lhs = NewCondition({ConditionKind::kOr, {}, 0, lhs, rhs, pos});
+    }
+    return lhs;
+  }
+  ConditionId AndCondition() {
+    ConditionId lhs = UnaryCondition();
+    while (At().Is("&&")) {
+      SourcePos pos = Take().pos;
+      ConditionId rhs = UnaryCondition();
+      lhs = NewCondition({ConditionKind::kAnd, {}, 0, lhs, rhs, pos});
+    }
+    return lhs;
+  }
+  ConditionId UnaryCondition() {
+    NestingGuard guard(*this);
+    if (At().Is("!")) {
+      SourcePos pos = Take().pos;
+      ConditionId inner = UnaryCondition();
+      return NewCondition({ConditionKind::kNot, {}, 0, inner, kNone, pos});
+    }
+    if (At().Is("(")) {
+      Take();
+      ConditionId inner = OrCondition();
+      Expect(")");
+      return inner;
+    }
+    ConditionId lhs = Operand();
+    static const std::pair<std::string_view, ConditionKind> kOps[] = {
+        {"==", ConditionKind::kEq}, {"!=", ConditionKind::kNe}, {"<=", ConditionKind::kLe},
+        {">=", ConditionKind::kGe}, {"<", ConditionKind::kLt},  {">", ConditionKind::kGt}};
+    for (auto [text, kind] : kOps) {
+      if (At().Is(text)) {
+        SourcePos pos = Take().pos;
+        ConditionId rhs = Operand();
+        return NewCondition({kind, {}, 0, lhs, rhs, pos});
+      }
+    }
+    return lhs;
+  }
+  ConditionId Operand() {
+    SourcePos pos = At().pos;
+    if (At().kind == TokenKind::kInteger) return NewCondition({ConditionKind::kConstant, {}, Take().value, kNone, kNone, pos});
+    if (At().kind != TokenKind::kIdentifier) Fail(At(), "a field name or a number in the condition");
+    return NewCondition({ConditionKind::kField, Path(), 0, kNone, kNone, pos});
+  }
+
+  // bits { name:width [= value|relation] [in ...], ... }
+  ExprId BitsBlock(SourcePos pos) {
+    ExprId id = NewExpr(ExprKind::kBits, pos);
+    Expect("{", "'{' after 'bits'");
+    uint32_t total = 0;
+    do {
+      const Token& name_tok = At();
+      std::string name = Identifier("a bit field name");
+      Expect(":", "':' and a width in bits");
+      const Token& width_tok = At();
+      uint32_t width = SmallInteger("a width in bits", 64);
+      if (width == 0) diags_.Error(width_tok.pos, "a bit field needs at least one bit");
+      ExprId field = NewExpr(ExprKind::kBitField, name_tok.pos);
+      E(field).label = name == "_" ? std::string() : name;
+      E(field).width = width;
+      ValueSuffix(field);
+      E(id).children.push_back(field);
+      total += width;
+    } while (Accept(","));
+    Expect("}", "'}' closing the bit fields (or ',' for another)");
+    if (total % 8 != 0 || total > 64) {
+      diags_.Error(pos, fmt::format("bit fields add up to {} bits; they must fill 1 to 8 whole bytes", total));
+    }
+    E(id).width = total / 8;
+    return id;
+  }
+
+  // enum u8 { name = value, ... } [interesting { ... }]
+  ExprId Enum(SourcePos pos) {
+    const Token& type_tok = At();
+    std::string type = Identifier("an integer type after 'enum' (u8, u16be, varint ...)");
+    ExprId id;
+    uint32_t width;
+    ByteOrder order;
+    bool is_signed;
+    if (ParseIntegerType(type, width, order, is_signed)) {
+      id = NewExpr(ExprKind::kInteger, pos);
+      E(id).width = width;
+      E(id).order = order;
+      E(id).is_signed = is_signed;
+    } else if (type == "varint") {
+      id = NewExpr(ExprKind::kVarint, pos);
+    } else {
+      Fail(type_tok, "an integer type (u8, u16be, u32le, varint ...)");
+    }
+    Constraint& c = E(id).constraint;
+    c.kind = ConstraintKind::kEnum;
+    Expect("{", "'{' listing the named values");
+    do {
+      std::string name = Identifier("a value name");
+      Expect("=");
+      uint64_t value = Integer("a number");
+      E(id).constraint.names.push_back(std::move(name));
+      E(id).constraint.values.push_back(value);
+    } while (Accept(","));
+    Expect("}", "'}' closing the enum (or ',' for another value)");
+    return id;
+  }
+
+  void ResolveRuleRefs() {
+    for (auto& e : g_.exprs) {
+      if (e.kind != ExprKind::kRuleRef) continue;
+      auto it = g_.rule_index.find(e.rule_name);
+      if (it == g_.rule_index.end()) {
+        diags_.Error(e.pos, fmt::format("undefined rule '{}'", e.rule_name));
+      } else {
+        e.rule = it->second;
+      }
+    }
+    if (start_token_.kind == TokenKind::kIdentifier) {
+      auto it = g_.rule_index.find(start_token_.text);
+      if (it == g_.rule_index.end()) {
+        diags_.Error(start_token_.pos, fmt::format("start rule '{}' is not defined", start_token_.text));
+      } else {
+        g_.start = it->second;
+      }
+    } else if (!g_.rules.empty()) {
+      g_.start = 0;  // the first rule, when no 'start' is given
+    }
+    if (g_.rules.empty() && !diags_.has_errors()) diags_.Error({1, 1}, "the grammar defines no rules");
+  }
+
+  std::vector<Token> tokens_;
+  size_t pos_ = 0;
+  Grammar& g_;
+  DiagnosticList& diags_;
+  Token start_token_;
+  int nesting_ = 0;
+};
+
+}  // namespace
+
+Grammar ParseGrammar(std::string_view source, std::string_view file, DiagnosticList& diagnostics) {
+  Grammar g;
+  g.file = std::string(file);
+  std::vector<Token> tokens = LexGrammar(source, diagnostics);
+  Parser(std::move(tokens), g, diagnostics).Run();
+  return g;
+}
+
+}  // namespace iotfuzz::grammar
