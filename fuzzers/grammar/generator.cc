@@ -1,0 +1,289 @@
+#include "fuzzers/grammar/generator.h"
+
+#include <algorithm>
+
+namespace iotfuzz::grammar {
+namespace {
+
+constexpr uint32_t kInfinite = 1u << 30;
+
+uint32_t SatAdd(uint32_t a, uint32_t b) { return std::min<uint64_t>(uint64_t{a} + b, kInfinite); }
+uint32_t SatMul(uint32_t a, uint32_t b) { return std::min<uint64_t>(uint64_t{a} * b, kInfinite); }
+
+}  // namespace
+
+Generator::Generator(const Grammar& grammar, GeneratorLimits limits)
+    : g_(grammar), limits_(limits), resolver_(grammar), serializer_(grammar) {
+  ComputeMinSizes();
+}
+
+void Generator::ComputeMinSizes() {
+  min_size_.assign(g_.exprs.size(), kInfinite);
+  rule_min_size_.assign(g_.rules.size(), kInfinite);
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (ExprId id = 0; id < g_.exprs.size(); ++id) {
+      const Expr& e = g_.expr(id);
+      uint32_t size = kInfinite;
+      switch (e.kind) {
+        case ExprKind::kLiteral: size = static_cast<uint32_t>(e.bytes.size()); break;
+        case ExprKind::kCharClass: size = 1; break;
+        case ExprKind::kInteger: case ExprKind::kBits: size = e.width; break;
+        case ExprKind::kVarint: case ExprKind::kDecimal: case ExprKind::kHex: size = 1; break;
+        case ExprKind::kBitField: case ExprKind::kVirtual: case ExprKind::kOptional: case ExprKind::kConditional:
+          size = 0;
+          break;
+        case ExprKind::kBytes: case ExprKind::kString: size = e.min; break;
+        case ExprKind::kRepeat: size = e.min == 0 ? 0 : SatMul(min_size_[e.children[0]], e.min); break;
+        case ExprKind::kSequence:
+          size = 0;
+          for (ExprId c : e.children) size = SatAdd(size, min_size_[c]);
+          break;
+        case ExprKind::kChoice:
+          for (ExprId c : e.children) size = std::min(size, min_size_[c]);
+          break;
+        case ExprKind::kRuleRef: size = e.rule == kNone ? kInfinite : rule_min_size_[e.rule]; break;
+      }
+      if (size < min_size_[id]) min_size_[id] = size, changed = true;
+    }
+    for (RuleId r = 0; r < g_.rules.size(); ++r) {
+      uint32_t size = g_.rules[r].body == kNone ? kInfinite : min_size_[g_.rules[r].body];
+      if (size < rule_min_size_[r]) rule_min_size_[r] = size, changed = true;
+    }
+  }
+}
+
+uint64_t Generator::MaxValue(const Expr& e) {
+  switch (e.kind) {
+    case ExprKind::kInteger: return e.width >= 8 ? ~0ull : (1ull << (8 * e.width)) - 1;
+    case ExprKind::kBitField: return e.width >= 64 ? ~0ull : (1ull << e.width) - 1;
+    case ExprKind::kVarint: return 268435455;  // four bytes of seven bits
+    case ExprKind::kVirtual: return e.width >= 8 ? ~0ull : (1ull << (8 * e.width)) - 1;
+    default: return 0xffffffffull;
+  }
+}
+
+uint64_t Generator::PickValue(const Expr& e, Rng& rng) const {
+  const Constraint& c = e.constraint;
+  switch (c.kind) {
+    case ConstraintKind::kConstant: return c.low;
+    case ConstraintKind::kRange: return rng.InRange(c.low, c.high);
+    case ConstraintKind::kSet: case ConstraintKind::kEnum: return c.values[rng.Below(c.values.size())];
+    case ConstraintKind::kNone: break;
+  }
+  uint64_t max = MaxValue(e);
+  switch (rng.Below(4)) {
+    case 0: case 1: return std::min<uint64_t>(rng.Below(17), max);
+    case 2: return rng.InRange(0, max);
+    default: {
+      const uint64_t edges[] = {0, 1, max, max - 1, max >> 1, (max >> 1) + 1};
+      return edges[rng.Below(6)];
+    }
+  }
+}
+
+bool Generator::IsPresenceControlled(ExprId conditional, ConditionId cond) const {
+  const Condition& c = g_.conditions[cond];
+  if (c.kind != ConditionKind::kField) return false;
+  ExprId field = resolver_.ConditionField(cond);
+  if (field == kNone) return false;
+  const Expr& f = g_.expr(field);
+  return f.relation.kind == RelationKind::kPresent && resolver_.RelationTarget(field) == conditional;
+}
+
+uint64_t Generator::FieldValue(const Tree& tree, NodeId at, ConditionId cond) {
+  const Condition& c = g_.conditions[cond];
+  if (c.kind == ConditionKind::kConstant) return c.value;
+  if (c.kind != ConditionKind::kField) return Evaluate(tree, at, cond) ? 1 : 0;
+  NodeId node = resolver_.Find(tree, at, resolver_.ConditionField(cond));
+  if (node == kNone) return 0;
+  const Node& n = tree.node(node);
+  if (n.flags & kAbsent) return 0;
+  if (g_.expr(n.expr).relation.kind != RelationKind::kNone && !(n.flags & kLying)) {
+    return serializer_.ComputeRelation(tree, node);
+  }
+  return n.value;
+}
+
+bool Generator::Evaluate(const Tree& tree, NodeId at, ConditionId cond) {
+  const Condition& c = g_.conditions[cond];
+  switch (c.kind) {
+    case ConditionKind::kField: case ConditionKind::kConstant: return FieldValue(tree, at, cond) != 0;
+    case ConditionKind::kNot: return !Evaluate(tree, at, c.lhs);
+    case ConditionKind::kAnd: return Evaluate(tree, at, c.lhs) && Evaluate(tree, at, c.rhs);
+    case ConditionKind::kOr: return Evaluate(tree, at, c.lhs) || Evaluate(tree, at, c.rhs);
+    default: break;
+  }
+  uint64_t a = FieldValue(tree, at, c.lhs);
+  uint64_t b = FieldValue(tree, at, c.rhs);
+  switch (c.kind) {
+    case ConditionKind::kEq: return a == b;
+    case ConditionKind::kNe: return a != b;
+    case ConditionKind::kLt: return a < b;
+    case ConditionKind::kLe: return a <= b;
+    case ConditionKind::kGt: return a > b;
+    case ConditionKind::kGe: return a >= b;
+    default: return false;
+  }
+}
+
+void Generator::FillBlob(Tree& tree, NodeId node, const Expr& e, Rng& rng) {
+  uint32_t max = e.unbounded ? std::max(e.min, limits_.max_blob) : e.max;
+  uint32_t cap = static_cast<uint32_t>(std::max<int64_t>(budget_, 0)) + e.min;
+  max = std::max(e.min, std::min(max, cap));
+  uint32_t length = static_cast<uint32_t>(rng.InRange(e.min, max));
+  std::string data;
+  data.reserve(length);
+  if (e.kind == ExprKind::kBytes) {
+    for (uint32_t i = 0; i < length; ++i) data.push_back(static_cast<char>(rng.Below(256)));
+  } else {
+    std::vector<uint8_t> alphabet;
+    for (int b = 0; b < 256; ++b) {
+      if (e.alphabet.test(b)) alphabet.push_back(static_cast<uint8_t>(b));
+    }
+    while (data.size() < length) {
+      if (e.utf8 && length - data.size() >= 2 && rng.Chance(1, 8)) {
+        // A two-byte UTF-8 sequence (U+0080..U+07FF).
+        uint32_t cp = static_cast<uint32_t>(rng.InRange(0x80, 0x7ff));
+        data.push_back(static_cast<char>(0xc0 | (cp >> 6)));
+        data.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+      } else if (!alphabet.empty()) {
+        data.push_back(static_cast<char>(alphabet[rng.Below(alphabet.size())]));
+      } else {
+        break;
+      }
+    }
+  }
+  budget_ -= static_cast<int64_t>(data.size());
+  tree.SetBytes(node, data);
+}
+
+NodeId Generator::Gen(Tree& tree, ExprId id, NodeId parent, Rng& rng, uint32_t depth) {
+  NodeId node = tree.Add(id, parent);
+  const Expr& e = g_.expr(id);
+  bool cheap = depth >= limits_.max_depth || budget_ <= 0;
+  switch (e.kind) {
+    case ExprKind::kLiteral:
+      tree.SetBytes(node, e.bytes);
+      budget_ -= static_cast<int64_t>(e.bytes.size());
+      break;
+    case ExprKind::kCharClass: {
+      uint32_t k = static_cast<uint32_t>(rng.Below(e.alphabet.count()));
+      for (int b = 0; b < 256; ++b) {
+        if (e.alphabet.test(b) && k-- == 0) {
+          char c = static_cast<char>(b);
+          tree.SetBytes(node, std::string_view(&c, 1));
+          break;
+        }
+      }
+      budget_ -= 1;
+      break;
+    }
+    case ExprKind::kSequence: case ExprKind::kBits:
+      for (ExprId c : e.children) Gen(tree, c, node, rng, depth + 1);
+      if (e.kind == ExprKind::kBits) budget_ -= e.width;
+      break;
+    case ExprKind::kChoice: {
+      size_t pick = 0;
+      if (cheap) {
+        for (size_t i = 1; i < e.children.size(); ++i) {
+          if (min_size_[e.children[i]] < min_size_[e.children[pick]]) pick = i;
+        }
+      } else {
+        uint64_t total = 0;
+        for (size_t i = 0; i < e.children.size(); ++i) {
+          if (min_size_[e.children[i]] < kInfinite) total += e.weights[i];
+        }
+        uint64_t r = rng.Below(total);
+        for (size_t i = 0; i < e.children.size(); ++i) {
+          if (min_size_[e.children[i]] >= kInfinite) continue;
+          if (r < e.weights[i]) {
+            pick = i;
+            break;
+          }
+          r -= e.weights[i];
+        }
+      }
+      tree.node(node).value = pick;
+      Gen(tree, e.children[pick], node, rng, depth + 1);
+      break;
+    }
+    case ExprKind::kRepeat: {
+      uint32_t max = e.unbounded ? e.min + limits_.max_repeat : std::min(e.max, e.min + limits_.max_repeat);
+      uint32_t count = cheap ? e.min : static_cast<uint32_t>(rng.InRange(e.min, max));
+      for (uint32_t i = 0; i < count; ++i) {
+        if (i >= e.min && budget_ <= 0) break;
+        Gen(tree, e.children[0], node, rng, depth + 1);
+      }
+      break;
+    }
+    case ExprKind::kOptional:
+      if (!cheap && rng.Chance(1, 2)) {
+        Gen(tree, e.children[0], node, rng, depth + 1);
+      } else {
+        tree.node(node).flags |= kAbsent;
+      }
+      break;
+    case ExprKind::kConditional: {
+      bool present = IsPresenceControlled(id, e.condition) ? (!cheap && rng.Chance(1, 2))
+                                                           : Evaluate(tree, node, e.condition);
+      if (present) {
+        Gen(tree, e.children[0], node, rng, depth + 1);
+      } else {
+        tree.node(node).flags |= kAbsent;
+      }
+      break;
+    }
+    case ExprKind::kRuleRef:
+      Gen(tree, g_.rules[e.rule].body, node, rng, depth + 1);
+      break;
+    case ExprKind::kInteger: case ExprKind::kBitField: case ExprKind::kVarint:
+    case ExprKind::kDecimal: case ExprKind::kHex:
+      if (e.relation.kind == RelationKind::kNone) tree.node(node).value = PickValue(e, rng);
+      if (e.kind == ExprKind::kInteger) budget_ -= e.width;
+      else if (e.kind != ExprKind::kBitField) budget_ -= 2;
+      break;
+    case ExprKind::kVirtual: {
+      uint64_t value = PickValue(e, rng);
+      // A field that others take a delta of never goes down along its list.
+      NodeId previous = resolver_.PreviousInRepetition(tree, node);
+      if (previous != kNone) {
+        uint64_t floor = tree.node(previous).value;
+        if (value < floor) {
+          const Constraint& c = e.constraint;
+          value = floor + (c.kind == ConstraintKind::kNone ? rng.Below(8) : 0);
+          if (c.kind == ConstraintKind::kSet || c.kind == ConstraintKind::kEnum) {
+            std::vector<uint64_t> higher;
+            for (uint64_t v : c.values) {
+              if (v >= floor) higher.push_back(v);
+            }
+            if (!higher.empty()) value = higher[rng.Below(higher.size())];
+          }
+        }
+      }
+      tree.node(node).value = value;
+      break;
+    }
+    case ExprKind::kBytes: case ExprKind::kString:
+      FillBlob(tree, node, e, rng);
+      break;
+  }
+  return node;
+}
+
+NodeId Generator::GenerateInto(Tree& tree, ExprId expr, NodeId parent, Rng& rng, uint32_t byte_budget) {
+  budget_ = byte_budget;
+  return Gen(tree, expr, parent, rng, 0);
+}
+
+Tree Generator::Generate(Rng& rng, RuleId rule) {
+  if (rule == kNone) rule = g_.start;
+  Tree tree;
+  if (rule == kNone) return tree;
+  budget_ = limits_.max_bytes;
+  tree.set_root(Gen(tree, g_.rules[rule].body, kNone, rng, 0));
+  return tree;
+}
+
+}  // namespace iotfuzz::grammar

@@ -1,0 +1,67 @@
+// Builds random, valid trees from a grammar within depth and size bounds:
+// choices follow their weights, constrained fields take allowed values, and
+// relation fields are left for the serializer to compute. When a bound is
+// reached the generator takes the cheapest way out (the alternative, count
+// and presence that produce the fewest bytes), so generation always ends.
+#ifndef IOTFUZZ_FUZZERS_GRAMMAR_GENERATOR_H_
+#define IOTFUZZ_FUZZERS_GRAMMAR_GENERATOR_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "fuzzers/grammar/field_resolver.h"
+#include "fuzzers/grammar/grammar.h"
+#include "fuzzers/grammar/random.h"
+#include "fuzzers/grammar/serializer.h"
+#include "fuzzers/grammar/tree.h"
+
+namespace iotfuzz::grammar {
+
+struct GeneratorLimits {
+  uint32_t max_depth = 40;       // nesting of expressions
+  uint32_t max_bytes = 1024;     // soft budget for the serialized size
+  uint32_t max_repeat = 8;       // extra elements beyond a repetition's minimum
+  uint32_t max_blob = 64;        // length of an unbounded bytes/string field
+};
+
+class Generator {
+ public:
+  Generator(const Grammar& grammar, GeneratorLimits limits = {});
+
+  // A fresh tree for `rule` (the start rule by default).
+  Tree Generate(Rng& rng, RuleId rule = kNone);
+
+  // Generates `expr` as a new subtree of `tree` below `parent` (which may be
+  // kNone); returns its root. Used by the mutator to regenerate a subtree.
+  NodeId GenerateInto(Tree& tree, ExprId expr, NodeId parent, Rng& rng, uint32_t byte_budget);
+
+  // Fewest bytes `expr` can produce (a saturating estimate).
+  uint32_t MinSize(ExprId expr) const { return min_size_[expr]; }
+
+  // A value allowed by the field's constraint (or any value of its width).
+  uint64_t PickValue(const Expr& e, Rng& rng) const;
+  // The largest value a scalar field can encode.
+  static uint64_t MaxValue(const Expr& e);
+
+  const Grammar& grammar() const { return g_; }
+
+ private:
+  NodeId Gen(Tree& tree, ExprId expr, NodeId parent, Rng& rng, uint32_t depth);
+  bool Evaluate(const Tree& tree, NodeId at, ConditionId cond);
+  uint64_t FieldValue(const Tree& tree, NodeId at, ConditionId cond);
+  bool IsPresenceControlled(ExprId conditional, ConditionId cond) const;
+  void ComputeMinSizes();
+  void FillBlob(Tree& tree, NodeId node, const Expr& e, Rng& rng);
+
+  const Grammar& g_;
+  GeneratorLimits limits_;
+  FieldResolver resolver_;
+  Serializer serializer_;
+  std::vector<uint32_t> min_size_;
+  std::vector<uint32_t> rule_min_size_;
+  int64_t budget_ = 0;  // bytes left in the current generation
+};
+
+}  // namespace iotfuzz::grammar
+
+#endif  // IOTFUZZ_FUZZERS_GRAMMAR_GENERATOR_H_

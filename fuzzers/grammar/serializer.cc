@@ -1,0 +1,200 @@
+#include "fuzzers/grammar/serializer.h"
+
+#include <algorithm>
+
+namespace iotfuzz::grammar {
+
+Serializer::Serializer(const Grammar& grammar) : g_(grammar), resolver_(grammar) {}
+
+void Serializer::EncodeInteger(uint64_t value, uint32_t width, ByteOrder order, std::string& out) {
+  for (uint32_t i = 0; i < width; ++i) {
+    uint32_t shift = order == ByteOrder::kBig ? 8 * (width - 1 - i) : 8 * i;
+    out.push_back(static_cast<char>((value >> shift) & 0xff));
+  }
+}
+
+void Serializer::EncodeVarint(uint64_t value, std::string& out) {
+  do {
+    uint8_t byte = value & 0x7f;
+    value >>= 7;
+    if (value) byte |= 0x80;
+    out.push_back(static_cast<char>(byte));
+  } while (value);
+}
+
+size_t Serializer::VarintSize(uint64_t value) {
+  size_t n = 1;
+  while (value >>= 7) ++n;
+  return n;
+}
+
+size_t Serializer::DecimalSize(uint64_t value) {
+  size_t n = 1;
+  while (value >= 10) value /= 10, ++n;
+  return n;
+}
+
+size_t Serializer::HexSize(uint64_t value) {
+  size_t n = 1;
+  while (value >>= 4) ++n;
+  return n;
+}
+
+uint64_t Serializer::ComputeRelation(const Tree& tree, NodeId field) {
+  const Node& n = tree.node(field);
+  const Relation& rel = g_.expr(n.expr).relation;
+  ExprId target_expr = resolver_.RelationTarget(n.expr);
+  NodeId target = resolver_.Find(tree, field, target_expr);
+  int64_t base = 0;
+  switch (rel.kind) {
+    case RelationKind::kNone:
+      return n.value;
+    case RelationKind::kLength:
+      if (target != kNone && !(tree.node(target).flags & kAbsent)) base = static_cast<int64_t>(Size(tree, target));
+      break;
+    case RelationKind::kCount:
+      if (target != kNone) base = static_cast<int64_t>(tree.ChildCount(target));
+      break;
+    case RelationKind::kPresent:
+      base = target != kNone && !(tree.node(target).flags & kAbsent) ? 1 : 0;
+      break;
+    case RelationKind::kDelta: {
+      if (target == kNone) break;
+      NodeId previous = resolver_.PreviousInRepetition(tree, target);
+      base = static_cast<int64_t>(tree.node(target).value) -
+             (previous == kNone ? 0 : static_cast<int64_t>(tree.node(previous).value));
+      break;
+    }
+  }
+  return static_cast<uint64_t>(base * rel.multiplier + rel.addend);
+}
+
+uint64_t Serializer::ScalarValue(const Tree& tree, NodeId id) {
+  const Node& n = tree.node(id);
+  if (n.flags & kLying) return n.value;
+  if (g_.expr(n.expr).relation.kind == RelationKind::kNone) return n.value;
+  if (in_progress_[id]) return n.value;  // a field inside its own target: keep what it has
+  in_progress_[id] = 1;
+  uint64_t v = ComputeRelation(tree, id);
+  in_progress_[id] = 0;
+  return v;
+}
+
+bool Serializer::UseExactBytes(const Tree& tree, NodeId id) {
+  const Node& n = tree.node(id);
+  if (!(n.flags & kExact)) return false;
+  if (n.flags & kLying) return true;
+  return ScalarValue(tree, id) == n.value;
+}
+
+size_t Serializer::ScalarSize(const Tree& tree, NodeId id) {
+  const Node& n = tree.node(id);
+  const Expr& e = g_.expr(n.expr);
+  switch (e.kind) {
+    case ExprKind::kInteger: return UseExactBytes(tree, id) ? n.bytes_size : e.width;
+    case ExprKind::kVarint: return UseExactBytes(tree, id) ? n.bytes_size : VarintSize(ScalarValue(tree, id));
+    case ExprKind::kDecimal: return UseExactBytes(tree, id) ? n.bytes_size : DecimalSize(ScalarValue(tree, id));
+    case ExprKind::kHex: return UseExactBytes(tree, id) ? n.bytes_size : HexSize(ScalarValue(tree, id));
+    default: return 0;
+  }
+}
+
+size_t Serializer::Size(const Tree& tree, NodeId id) {
+  if (size_stamp_[id] == stamp_) return size_memo_[id];
+  const Node& n = tree.node(id);
+  size_t size = 0;
+  if (n.flags & kAbsent) {
+    size = 0;
+  } else if ((n.flags & kRaw) || n.expr == kNone) {
+    size = n.bytes_size;
+    for (NodeId c = n.first_child; c != kNone; c = tree.node(c).next_sibling) size += Size(tree, c);
+  } else {
+    const Expr& e = g_.expr(n.expr);
+    switch (e.kind) {
+      case ExprKind::kLiteral: case ExprKind::kCharClass: case ExprKind::kBytes: case ExprKind::kString:
+        size = n.bytes_size;
+        break;
+      case ExprKind::kInteger: case ExprKind::kVarint: case ExprKind::kDecimal: case ExprKind::kHex:
+        size = ScalarSize(tree, id);
+        break;
+      case ExprKind::kBits:
+        size = e.width;
+        break;
+      case ExprKind::kBitField: case ExprKind::kVirtual:
+        size = 0;
+        break;
+      default:
+        for (NodeId c = n.first_child; c != kNone; c = tree.node(c).next_sibling) size += Size(tree, c);
+    }
+  }
+  size_stamp_[id] = stamp_;
+  size_memo_[id] = static_cast<uint32_t>(size);
+  return size;
+}
+
+void Serializer::Emit(const Tree& tree, NodeId id, std::string& out) {
+  const Node& n = tree.node(id);
+  if (n.flags & kAbsent) return;
+  if ((n.flags & kRaw) || n.expr == kNone) {
+    out.append(tree.Bytes(id));
+    for (NodeId c = n.first_child; c != kNone; c = tree.node(c).next_sibling) Emit(tree, c, out);
+    return;
+  }
+  const Expr& e = g_.expr(n.expr);
+  switch (e.kind) {
+    case ExprKind::kLiteral: case ExprKind::kCharClass: case ExprKind::kBytes: case ExprKind::kString:
+      out.append(tree.Bytes(id));
+      return;
+    case ExprKind::kInteger:
+      if (UseExactBytes(tree, id)) return out.append(tree.Bytes(id)), void();
+      EncodeInteger(ScalarValue(tree, id), e.width, e.order, out);
+      return;
+    case ExprKind::kVarint:
+      if (UseExactBytes(tree, id)) return out.append(tree.Bytes(id)), void();
+      EncodeVarint(ScalarValue(tree, id), out);
+      return;
+    case ExprKind::kDecimal:
+      if (UseExactBytes(tree, id)) return out.append(tree.Bytes(id)), void();
+      out.append(std::to_string(ScalarValue(tree, id)));
+      return;
+    case ExprKind::kHex: {
+      if (UseExactBytes(tree, id)) return out.append(tree.Bytes(id)), void();
+      uint64_t v = ScalarValue(tree, id);
+      static constexpr char kDigits[] = "0123456789abcdef";
+      size_t digits = HexSize(v);
+      for (size_t i = digits; i-- > 0;) out.push_back(kDigits[(v >> (4 * i)) & 0xf]);
+      return;
+    }
+    case ExprKind::kBits: {
+      // Fields most significant first, packed into e.width bytes big-endian.
+      uint64_t packed = 0;
+      for (NodeId c = n.first_child; c != kNone; c = tree.node(c).next_sibling) {
+        const Expr& f = g_.expr(tree.node(c).expr);
+        uint64_t mask = f.width >= 64 ? ~0ull : ((1ull << f.width) - 1);
+        packed = (f.width >= 64 ? 0 : packed << f.width) | (ScalarValue(tree, c) & mask);
+      }
+      EncodeInteger(packed, e.width, ByteOrder::kBig, out);
+      return;
+    }
+    case ExprKind::kBitField: case ExprKind::kVirtual:
+      return;
+    default:
+      for (NodeId c = n.first_child; c != kNone; c = tree.node(c).next_sibling) Emit(tree, c, out);
+  }
+}
+
+void Serializer::Serialize(const Tree& tree, std::string& out) {
+  if (tree.empty() || tree.root() == kNone) return;
+  if (size_stamp_.size() < tree.size()) {
+    size_stamp_.resize(tree.size(), 0);
+    size_memo_.resize(tree.size(), 0);
+    in_progress_.resize(tree.size(), 0);
+  }
+  if (++stamp_ == 0) {  // wrapped: invalidate everything
+    std::fill(size_stamp_.begin(), size_stamp_.end(), 0);
+    stamp_ = 1;
+  }
+  Emit(tree, tree.root(), out);
+}
+
+}  // namespace iotfuzz::grammar

@@ -1,0 +1,62 @@
+// Turns a tree back into bytes, computing every relation (length-of, count-of,
+// presence flags, deltas) from the tree as it is now, unless the field is
+// marked lying, in which case its stored value is written as is.
+//
+// Exactness: a scalar that still holds the bytes it was parsed from (kExact)
+// is written with those bytes while its value is unchanged, so non-canonical
+// encodings (a varint with a redundant continuation byte, "007" as a length)
+// survive a round trip.
+#ifndef IOTFUZZ_FUZZERS_GRAMMAR_SERIALIZER_H_
+#define IOTFUZZ_FUZZERS_GRAMMAR_SERIALIZER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fuzzers/grammar/field_resolver.h"
+#include "fuzzers/grammar/grammar.h"
+#include "fuzzers/grammar/tree.h"
+
+namespace iotfuzz::grammar {
+
+class Serializer {
+ public:
+  explicit Serializer(const Grammar& grammar);
+
+  // Appends the serialization of `tree` to `out`.
+  void Serialize(const Tree& tree, std::string& out);
+  std::string Serialize(const Tree& tree) {
+    std::string out;
+    Serialize(tree, out);
+    return out;
+  }
+
+  // The value a relation field would get if it told the truth.
+  uint64_t ComputeRelation(const Tree& tree, NodeId field);
+
+  // Encodings of scalar values, shared with the parser.
+  static void EncodeInteger(uint64_t value, uint32_t width, ByteOrder order, std::string& out);
+  static void EncodeVarint(uint64_t value, std::string& out);
+  static size_t VarintSize(uint64_t value);
+  static size_t DecimalSize(uint64_t value);
+  static size_t HexSize(uint64_t value);
+
+ private:
+  size_t Size(const Tree& tree, NodeId id);
+  void Emit(const Tree& tree, NodeId id, std::string& out);
+  uint64_t ScalarValue(const Tree& tree, NodeId id);
+  bool UseExactBytes(const Tree& tree, NodeId id);
+  size_t ScalarSize(const Tree& tree, NodeId id);
+
+  const Grammar& g_;
+  FieldResolver resolver_;
+  // Per-node size memo for one Serialize call; `stamp_` tells stale entries.
+  std::vector<uint32_t> size_memo_;
+  std::vector<uint32_t> size_stamp_;
+  std::vector<uint8_t> in_progress_;
+  uint32_t stamp_ = 0;
+};
+
+}  // namespace iotfuzz::grammar
+
+#endif  // IOTFUZZ_FUZZERS_GRAMMAR_SERIALIZER_H_

@@ -1,0 +1,78 @@
+// A parsed or generated input as a tree over the grammar IR. Nodes live in one
+// vector and leaf bytes in one string, linked by indices, so copying a tree is
+// two flat copies and a node costs 32 bytes.
+//
+// Contract: a tree serializes back to bytes with serializer.h; a node built by
+// the parser that still holds its exact bytes (kExact) reproduces them, so
+// serialize(parse(x)) == x.
+#ifndef IOTFUZZ_FUZZERS_GRAMMAR_TREE_H_
+#define IOTFUZZ_FUZZERS_GRAMMAR_TREE_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fuzzers/grammar/grammar.h"
+
+namespace iotfuzz::grammar {
+
+using NodeId = uint32_t;
+
+enum NodeFlag : uint8_t {
+  kRaw = 1 << 0,     // bytes the grammar could not explain (expr is kNone or the field's)
+  kLying = 1 << 1,   // a relation or constraint deliberately (or observedly) wrong: `value` is used as is
+  kExact = 1 << 2,   // `bytes` holds the encoding to emit (a parsed scalar not yet mutated)
+  kAbsent = 1 << 3,  // an optional or conditional field that is not present
+};
+
+struct Node {
+  ExprId expr = kNone;
+  NodeId parent = kNone;
+  NodeId first_child = kNone;
+  NodeId next_sibling = kNone;
+  uint64_t value = 0;          // scalars: the value; choice: index of the alternative taken
+  uint32_t bytes_offset = 0;   // leaf bytes (or exact encoding) in Tree::bytes
+  uint32_t bytes_size = 0;
+  uint8_t flags = 0;
+};
+
+class Tree {
+ public:
+  NodeId root() const { return root_; }
+  void set_root(NodeId id) { root_ = id; }
+  size_t size() const { return nodes_.size(); }
+  bool empty() const { return nodes_.empty(); }
+
+  const Node& node(NodeId id) const { return nodes_[id]; }
+  Node& node(NodeId id) { return nodes_[id]; }
+
+  NodeId Add(ExprId expr, NodeId parent);
+  // Appends `child` (a node without a parent yet, or a fresh one) as the last
+  // child of `parent`.
+  void AppendChild(NodeId parent, NodeId child);
+  // The bytes of a leaf (or the exact encoding of a scalar).
+  std::string_view Bytes(NodeId id) const {
+    return std::string_view(bytes_).substr(nodes_[id].bytes_offset, nodes_[id].bytes_size);
+  }
+  void SetBytes(NodeId id, std::string_view data);
+
+  // Children in order.
+  std::vector<NodeId> Children(NodeId id) const;
+  size_t ChildCount(NodeId id) const;
+
+  void Clear() {
+    nodes_.clear();
+    bytes_.clear();
+    root_ = kNone;
+  }
+
+ private:
+  std::vector<Node> nodes_;
+  std::string bytes_;
+  NodeId root_ = kNone;
+};
+
+}  // namespace iotfuzz::grammar
+
+#endif  // IOTFUZZ_FUZZERS_GRAMMAR_TREE_H_
