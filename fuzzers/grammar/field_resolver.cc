@@ -9,6 +9,7 @@ namespace iotfuzz::grammar {
 FieldResolver::FieldResolver(const Grammar& g)
     : g_(g),
       relation_target_(g.exprs.size(), kNone),
+      relations_on_(g.exprs.size()),
       condition_field_(g.conditions.size(), kNone),
       owning_rule_(g.exprs.size(), kNone) {
   for (RuleId r = 0; r < g.rules.size(); ++r) {
@@ -27,6 +28,7 @@ FieldResolver::FieldResolver(const Grammar& g)
     RuleId rule = owning_rule_[id];
     if (e.relation.kind != RelationKind::kNone && rule != kNone) {
       relation_target_[id] = FindVisibleField(g, rule, e.relation.target);
+      if (relation_target_[id] != kNone) relations_on_[relation_target_[id]].push_back(id);
     }
     if (e.kind == ExprKind::kConditional && rule != kNone) {
       std::vector<ConditionId> stack{e.condition};

@@ -19,6 +19,9 @@ class FieldResolver {
 
   // The IR expression a relation on `field_expr` targets, kNone if none.
   ExprId RelationTarget(ExprId field_expr) const { return relation_target_[field_expr]; }
+  // The relation fields whose target is `target_expr` (the inverse of
+  // RelationTarget), used by the parser to bound a field by its length.
+  const std::vector<ExprId>& RelationsOn(ExprId target_expr) const { return relations_on_[target_expr]; }
   // The IR expression a kField condition names.
   ExprId ConditionField(ConditionId id) const { return condition_field_[id]; }
   // The rule whose body contains `expr` (kNone for expressions of no rule).
@@ -37,6 +40,7 @@ class FieldResolver {
 
   const Grammar& g_;
   std::vector<ExprId> relation_target_;
+  std::vector<std::vector<ExprId>> relations_on_;
   std::vector<ExprId> condition_field_;
   std::vector<RuleId> owning_rule_;
 };

@@ -13,7 +13,11 @@ uint32_t SatMul(uint32_t a, uint32_t b) { return std::min<uint64_t>(uint64_t{a} 
 }  // namespace
 
 Generator::Generator(const Grammar& grammar, GeneratorLimits limits)
-    : g_(grammar), limits_(limits), resolver_(grammar), serializer_(grammar) {
+    : g_(grammar),
+      limits_(limits),
+      resolver_(grammar),
+      serializer_(grammar),
+      conditions_(grammar, resolver_, serializer_, ConditionEvaluator::RelationValues::kComputed) {
   ComputeMinSizes();
 }
 
@@ -90,42 +94,6 @@ bool Generator::IsPresenceControlled(ExprId conditional, ConditionId cond) const
   if (field == kNone) return false;
   const Expr& f = g_.expr(field);
   return f.relation.kind == RelationKind::kPresent && resolver_.RelationTarget(field) == conditional;
-}
-
-uint64_t Generator::FieldValue(const Tree& tree, NodeId at, ConditionId cond) {
-  const Condition& c = g_.conditions[cond];
-  if (c.kind == ConditionKind::kConstant) return c.value;
-  if (c.kind != ConditionKind::kField) return Evaluate(tree, at, cond) ? 1 : 0;
-  NodeId node = resolver_.Find(tree, at, resolver_.ConditionField(cond));
-  if (node == kNone) return 0;
-  const Node& n = tree.node(node);
-  if (n.flags & kAbsent) return 0;
-  if (g_.expr(n.expr).relation.kind != RelationKind::kNone && !(n.flags & kLying)) {
-    return serializer_.ComputeRelation(tree, node);
-  }
-  return n.value;
-}
-
-bool Generator::Evaluate(const Tree& tree, NodeId at, ConditionId cond) {
-  const Condition& c = g_.conditions[cond];
-  switch (c.kind) {
-    case ConditionKind::kField: case ConditionKind::kConstant: return FieldValue(tree, at, cond) != 0;
-    case ConditionKind::kNot: return !Evaluate(tree, at, c.lhs);
-    case ConditionKind::kAnd: return Evaluate(tree, at, c.lhs) && Evaluate(tree, at, c.rhs);
-    case ConditionKind::kOr: return Evaluate(tree, at, c.lhs) || Evaluate(tree, at, c.rhs);
-    default: break;
-  }
-  uint64_t a = FieldValue(tree, at, c.lhs);
-  uint64_t b = FieldValue(tree, at, c.rhs);
-  switch (c.kind) {
-    case ConditionKind::kEq: return a == b;
-    case ConditionKind::kNe: return a != b;
-    case ConditionKind::kLt: return a < b;
-    case ConditionKind::kLe: return a <= b;
-    case ConditionKind::kGt: return a > b;
-    case ConditionKind::kGe: return a >= b;
-    default: return false;
-  }
 }
 
 void Generator::FillBlob(Tree& tree, NodeId node, const Expr& e, Rng& rng) {
@@ -227,7 +195,7 @@ NodeId Generator::Gen(Tree& tree, ExprId id, NodeId parent, Rng& rng, uint32_t d
       break;
     case ExprKind::kConditional: {
       bool present = IsPresenceControlled(id, e.condition) ? (!cheap && rng.Chance(1, 2))
-                                                           : Evaluate(tree, node, e.condition);
+                                                           : conditions_.Evaluate(tree, node, e.condition);
       if (present) {
         Gen(tree, e.children[0], node, rng, depth + 1);
       } else {

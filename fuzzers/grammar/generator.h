@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "fuzzers/grammar/condition_evaluator.h"
 #include "fuzzers/grammar/field_resolver.h"
 #include "fuzzers/grammar/grammar.h"
 #include "fuzzers/grammar/random.h"
@@ -47,8 +48,6 @@ class Generator {
 
  private:
   NodeId Gen(Tree& tree, ExprId expr, NodeId parent, Rng& rng, uint32_t depth);
-  bool Evaluate(const Tree& tree, NodeId at, ConditionId cond);
-  uint64_t FieldValue(const Tree& tree, NodeId at, ConditionId cond);
   bool IsPresenceControlled(ExprId conditional, ConditionId cond) const;
   void ComputeMinSizes();
   void FillBlob(Tree& tree, NodeId node, const Expr& e, Rng& rng);
@@ -57,6 +56,7 @@ class Generator {
   GeneratorLimits limits_;
   FieldResolver resolver_;
   Serializer serializer_;
+  ConditionEvaluator conditions_;
   std::vector<uint32_t> min_size_;
   std::vector<uint32_t> rule_min_size_;
   int64_t budget_ = 0;  // bytes left in the current generation

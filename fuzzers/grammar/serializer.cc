@@ -41,6 +41,23 @@ size_t Serializer::HexSize(uint64_t value) {
 }
 
 uint64_t Serializer::ComputeRelation(const Tree& tree, NodeId field) {
+  Prepare(tree);
+  return Relate(tree, field);
+}
+
+void Serializer::Prepare(const Tree& tree) {
+  if (size_stamp_.size() < tree.size()) {
+    size_stamp_.resize(tree.size(), 0);
+    size_memo_.resize(tree.size(), 0);
+    in_progress_.resize(tree.size(), 0);
+  }
+  if (++stamp_ == 0) {  // wrapped: invalidate everything
+    std::fill(size_stamp_.begin(), size_stamp_.end(), 0);
+    stamp_ = 1;
+  }
+}
+
+uint64_t Serializer::Relate(const Tree& tree, NodeId field) {
   const Node& n = tree.node(field);
   const Relation& rel = g_.expr(n.expr).relation;
   ExprId target_expr = resolver_.RelationTarget(n.expr);
@@ -75,7 +92,7 @@ uint64_t Serializer::ScalarValue(const Tree& tree, NodeId id) {
   if (g_.expr(n.expr).relation.kind == RelationKind::kNone) return n.value;
   if (in_progress_[id]) return n.value;  // a field inside its own target: keep what it has
   in_progress_[id] = 1;
-  uint64_t v = ComputeRelation(tree, id);
+  uint64_t v = Relate(tree, id);
   in_progress_[id] = 0;
   return v;
 }
@@ -185,15 +202,7 @@ void Serializer::Emit(const Tree& tree, NodeId id, std::string& out) {
 
 void Serializer::Serialize(const Tree& tree, std::string& out) {
   if (tree.empty() || tree.root() == kNone) return;
-  if (size_stamp_.size() < tree.size()) {
-    size_stamp_.resize(tree.size(), 0);
-    size_memo_.resize(tree.size(), 0);
-    in_progress_.resize(tree.size(), 0);
-  }
-  if (++stamp_ == 0) {  // wrapped: invalidate everything
-    std::fill(size_stamp_.begin(), size_stamp_.end(), 0);
-    stamp_ = 1;
-  }
+  Prepare(tree);
   Emit(tree, tree.root(), out);
 }
 

@@ -42,6 +42,9 @@ class Serializer {
   static size_t HexSize(uint64_t value);
 
  private:
+  // Sizes the memo for `tree` and invalidates it (the tree may have changed).
+  void Prepare(const Tree& tree);
+  uint64_t Relate(const Tree& tree, NodeId field);
   size_t Size(const Tree& tree, NodeId id);
   void Emit(const Tree& tree, NodeId id, std::string& out);
   uint64_t ScalarValue(const Tree& tree, NodeId id);

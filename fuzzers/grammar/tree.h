@@ -1,6 +1,6 @@
 // A parsed or generated input as a tree over the grammar IR. Nodes live in one
 // vector and leaf bytes in one string, linked by indices, so copying a tree is
-// two flat copies and a node costs 32 bytes.
+// two flat copies and a node costs 40 bytes.
 //
 // Contract: a tree serializes back to bytes with serializer.h; a node built by
 // the parser that still holds its exact bytes (kExact) reproduces them, so
@@ -30,6 +30,7 @@ struct Node {
   ExprId expr = kNone;
   NodeId parent = kNone;
   NodeId first_child = kNone;
+  NodeId last_child = kNone;
   NodeId next_sibling = kNone;
   uint64_t value = 0;          // scalars: the value; choice: index of the alternative taken
   uint32_t bytes_offset = 0;   // leaf bytes (or exact encoding) in Tree::bytes
@@ -60,6 +61,13 @@ class Tree {
   // Children in order.
   std::vector<NodeId> Children(NodeId id) const;
   size_t ChildCount(NodeId id) const;
+
+  // Undo everything added since the tree had `node_count` nodes and
+  // `byte_count` leaf bytes (a failed parse attempt): the new nodes are
+  // dropped and unlinked from `parent`, the last pre-existing node they hang
+  // from.
+  void Truncate(size_t node_count, size_t byte_count, NodeId parent);
+  size_t byte_size() const { return bytes_.size(); }
 
   void Clear() {
     nodes_.clear();

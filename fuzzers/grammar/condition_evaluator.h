@@ -1,0 +1,38 @@
+// Evaluates the condition of a conditional field against a (partial) tree.
+// A relation field in a condition reads either its computed value (while
+// generating, where the tree is the truth) or the value it was parsed with
+// (while parsing, where the bytes are the truth: a flag decides whether the
+// field it announces is read, even if the flag lies).
+#ifndef IOTFUZZ_FUZZERS_GRAMMAR_CONDITION_EVALUATOR_H_
+#define IOTFUZZ_FUZZERS_GRAMMAR_CONDITION_EVALUATOR_H_
+
+#include "fuzzers/grammar/field_resolver.h"
+#include "fuzzers/grammar/grammar.h"
+#include "fuzzers/grammar/serializer.h"
+#include "fuzzers/grammar/tree.h"
+
+namespace iotfuzz::grammar {
+
+class ConditionEvaluator {
+ public:
+  enum class RelationValues { kComputed, kAsParsed };
+
+  ConditionEvaluator(const Grammar& grammar, const FieldResolver& resolver, Serializer& serializer,
+                     RelationValues mode)
+      : g_(grammar), resolver_(resolver), serializer_(serializer), mode_(mode) {}
+
+  // `at` is the conditional's node; fields are found from there outward.
+  bool Evaluate(const Tree& tree, NodeId at, ConditionId cond);
+
+ private:
+  uint64_t Operand(const Tree& tree, NodeId at, ConditionId cond);
+
+  const Grammar& g_;
+  const FieldResolver& resolver_;
+  Serializer& serializer_;
+  RelationValues mode_;
+};
+
+}  // namespace iotfuzz::grammar
+
+#endif  // IOTFUZZ_FUZZERS_GRAMMAR_CONDITION_EVALUATOR_H_

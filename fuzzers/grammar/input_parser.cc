@@ -1,0 +1,435 @@
+#include "fuzzers/grammar/input_parser.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace iotfuzz::grammar {
+namespace {
+
+bool IsContainer(ExprKind kind) {
+  switch (kind) {
+    case ExprKind::kSequence: case ExprKind::kChoice: case ExprKind::kRepeat: case ExprKind::kOptional:
+    case ExprKind::kConditional: case ExprKind::kRuleRef:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Length of the valid UTF-8 sequence starting at `s[i]`, 0 if invalid.
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  uint8_t b = static_cast<uint8_t>(s[i]);
+  size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xe ? 3 : (b >> 3) == 0x1e ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((static_cast<uint8_t>(s[i + k]) & 0xc0) != 0x80) return 0;
+  }
+  if (n == 2 && b < 0xc2) return 0;  // overlong
+  return n;
+}
+
+}  // namespace
+
+InputParser::InputParser(const Grammar& grammar, ParseLimits limits)
+    : g_(grammar),
+      limits_(limits),
+      resolver_(grammar),
+      serializer_(grammar),
+      conditions_(grammar, resolver_, serializer_, ConditionEvaluator::RelationValues::kAsParsed) {}
+
+bool InputParser::CheckConstraint(const Expr& e, uint64_t value) const {
+  const Constraint& c = e.constraint;
+  switch (c.kind) {
+    case ConstraintKind::kNone: return true;
+    case ConstraintKind::kConstant: return value == c.low;
+    case ConstraintKind::kRange: return value >= c.low && value <= c.high;
+    case ConstraintKind::kSet: case ConstraintKind::kEnum:
+      return std::find(c.values.begin(), c.values.end(), value) != c.values.end();
+  }
+  return true;
+}
+
+bool InputParser::DemandedValue(ExprId target, NodeId self, RelationKind kind, uint64_t& value) {
+  NodeId parent = tree_->node(self).parent;
+  if (parent == kNone) return false;
+  for (ExprId field_expr : resolver_.RelationsOn(target)) {
+    const Relation& rel = g_.expr(field_expr).relation;
+    if (rel.kind != kind) continue;
+    NodeId field = resolver_.Find(*tree_, parent, field_expr);
+    if (field == kNone || (tree_->node(field).flags & kAbsent)) continue;
+    // Only a field whose target has not been read yet speaks about this one.
+    NodeId read = resolver_.Find(*tree_, field, target);
+    if (read != kNone && read != self) continue;
+    int64_t raw = static_cast<int64_t>(tree_->node(field).value) - rel.addend;
+    if (raw < 0 || rel.multiplier <= 0 || raw % rel.multiplier != 0) continue;
+    value = static_cast<uint64_t>(raw / rel.multiplier);
+    return true;
+  }
+  return false;
+}
+
+bool InputParser::MatchScalar(const Expr& e, NodeId node, size_t& pos, size_t end, bool relaxed) {
+  uint64_t value = 0;
+  size_t start = pos;
+  size_t p = pos;
+  switch (e.kind) {
+    case ExprKind::kInteger: {
+      if (end - p < e.width) return false;
+      for (uint32_t i = 0; i < e.width; ++i) {
+        uint64_t byte = static_cast<uint8_t>(input_[p + i]);
+        uint32_t shift = e.order == ByteOrder::kBig ? 8 * (e.width - 1 - i) : 8 * i;
+        value |= byte << shift;
+      }
+      p += e.width;
+      break;
+    }
+    case ExprKind::kVarint: {
+      size_t limit = relaxed ? 10 : 4;
+      int shift = 0;
+      while (true) {
+        if (p >= end || p - start >= limit) return false;
+        uint8_t b = static_cast<uint8_t>(input_[p++]);
+        if (shift < 64) value |= uint64_t{b & 0x7fu} << shift;
+        shift += 7;
+        if (!(b & 0x80)) break;
+      }
+      break;
+    }
+    case ExprKind::kDecimal: case ExprKind::kHex: {
+      bool hex = e.kind == ExprKind::kHex;
+      bool overflow = false;
+      while (p < end && p - start < 20) {
+        char c = input_[p];
+        int digit = (c >= '0' && c <= '9') ? c - '0'
+                    : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                  : -1;
+        if (digit < 0) break;
+        uint64_t base = hex ? 16 : 10;
+        if (value > (~0ull - digit) / base) overflow = true;
+        value = value * base + digit;
+        ++p;
+      }
+      if (p == start) return false;
+      if (overflow) {
+        if (!relaxed) return false;
+        tree_->node(node).flags |= kLying;
+      }
+      break;
+    }
+    default:
+      return false;
+  }
+  Node& n = tree_->node(node);
+  n.value = value;
+  if (e.relation.kind == RelationKind::kNone && !CheckConstraint(e, value)) {
+    if (!relaxed) return false;
+    n.flags |= kLying;
+  }
+  tree_->SetBytes(node, input_.substr(start, p - start));
+  tree_->node(node).flags |= kExact;
+  pos = p;
+  return true;
+}
+
+bool InputParser::MatchBlob(const Expr& e, NodeId node, size_t& pos, size_t end, bool relaxed,
+                            bool exact_length) {
+  size_t available = end - pos;
+  size_t length = 0;
+  bool violates = false;
+  if (exact_length) {
+    length = available;
+    if (length < e.min || (!e.unbounded && length > e.max)) violates = true;
+  } else if (e.kind == ExprKind::kBytes) {
+    length = e.unbounded ? available : std::min<size_t>(e.max, available);
+    if (length < e.min) return false;
+  } else {
+    // Greedy over the alphabet.
+    size_t max = e.unbounded ? available : std::min<size_t>(e.max, available);
+    while (length < max) {
+      uint8_t b = static_cast<uint8_t>(input_[pos + length]);
+      if (e.alphabet.test(b)) {
+        ++length;
+        continue;
+      }
+      size_t n = e.utf8 && b >= 0x80 ? Utf8SequenceLength(input_.substr(0, pos + max), pos + length) : 0;
+      if (n == 0) break;
+      length += n;
+    }
+    if (length < e.min) return false;
+  }
+  if (e.kind == ExprKind::kString && exact_length) {
+    for (size_t i = 0; i < length;) {
+      uint8_t b = static_cast<uint8_t>(input_[pos + i]);
+      if (e.alphabet.test(b)) {
+        ++i;
+        continue;
+      }
+      size_t n = e.utf8 && b >= 0x80 ? Utf8SequenceLength(input_.substr(0, pos + length), pos + i) : 0;
+      if (n == 0) {
+        violates = true;
+        break;
+      }
+      i += n;
+    }
+  }
+  if (violates) {
+    if (!relaxed) return false;
+    tree_->node(node).flags |= kLying;
+  }
+  tree_->SetBytes(node, input_.substr(pos, length));
+  pos += length;
+  return true;
+}
+
+bool InputParser::Match(ExprId id, NodeId parent, size_t& pos, size_t end, bool relaxed) {
+  if (++steps_ > limits_.max_steps) {
+    exhausted_ = true;
+    return false;
+  }
+  size_t node_mark = tree_->size();
+  size_t byte_mark = tree_->byte_size();
+  NodeId node = tree_->Add(id, parent);
+
+  // A length read earlier bounds this field to exactly that many bytes.
+  uint64_t demanded = 0;
+  if (DemandedValue(id, node, RelationKind::kLength, demanded) && demanded <= end - pos) {
+    size_t sub_end = pos + static_cast<size_t>(demanded);
+    size_t p = pos;
+    const Expr& e = g_.expr(id);
+    bool ok = (e.kind == ExprKind::kBytes || e.kind == ExprKind::kString)
+                  ? MatchBlob(e, node, p, sub_end, relaxed, /*exact_length=*/true) ||
+                        MatchBlob(e, node, p, sub_end, true, true)
+                  : MatchNode(id, node, p, sub_end, relaxed) || (!relaxed && MatchNode(id, node, p, sub_end, true));
+    if (ok && p < sub_end) {
+      if (IsContainer(e.kind)) {
+        NodeId rest = tree_->Add(kNone, node);
+        tree_->node(rest).flags |= kRaw;
+        tree_->SetBytes(rest, input_.substr(p, sub_end - p));
+      } else {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      // Keep the field, as raw bytes of the announced length.
+      tree_->Truncate(node_mark + 1, byte_mark, node);
+      Node& n = tree_->node(node);
+      n.first_child = n.last_child = kNone;
+      n.flags = kRaw;
+      tree_->SetBytes(node, input_.substr(pos, sub_end - pos));
+    }
+    pos = sub_end;
+    return true;
+  }
+
+  size_t p = pos;
+  if (MatchNode(id, node, p, end, relaxed)) {
+    pos = p;
+    return true;
+  }
+  tree_->Truncate(node_mark, byte_mark, parent);
+  return false;
+}
+
+bool InputParser::MatchNode(ExprId id, NodeId node, size_t& pos, size_t end, bool relaxed) {
+  const Expr& e = g_.expr(id);
+  size_t node_mark = tree_->size();
+  size_t byte_mark = tree_->byte_size();
+  auto reset = [&] {
+    tree_->Truncate(node_mark, byte_mark, node);
+    Node& n = tree_->node(node);
+    n.flags &= static_cast<uint8_t>(~(kLying | kAbsent | kExact));
+  };
+  switch (e.kind) {
+    case ExprKind::kLiteral: {
+      size_t n = e.bytes.size();
+      if (end - pos < n) return false;
+      std::string_view got = input_.substr(pos, n);
+      bool same = e.case_insensitive
+                      ? std::equal(got.begin(), got.end(), e.bytes.begin(),
+                                   [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) ==
+                                                               std::tolower(static_cast<unsigned char>(b)); })
+                      : got == e.bytes;
+      if (!same) return false;
+      tree_->SetBytes(node, got);
+      pos += n;
+      return true;
+    }
+    case ExprKind::kCharClass:
+      if (pos >= end || !e.alphabet.test(static_cast<uint8_t>(input_[pos]))) return false;
+      tree_->SetBytes(node, input_.substr(pos, 1));
+      ++pos;
+      return true;
+    case ExprKind::kSequence: {
+      size_t p = pos;
+      for (ExprId c : e.children) {
+        if (!Match(c, node, p, end, relaxed)) {
+          reset();
+          return false;
+        }
+      }
+      pos = p;
+      return true;
+    }
+    case ExprKind::kChoice: {
+      // Strict alternatives first; violations only when nothing fits.
+      for (int pass = 0; pass < 2; ++pass) {
+        bool lax = pass == 1;
+        for (size_t i = 0; i < e.children.size(); ++i) {
+          size_t p = pos;
+          if (Match(e.children[i], node, p, end, lax)) {
+            tree_->node(node).value = i;
+            pos = p;
+            return true;
+          }
+          if (exhausted_) return false;
+        }
+      }
+      return false;
+    }
+    case ExprKind::kRepeat: {
+      uint64_t demanded = 0;
+      bool counted = DemandedValue(id, node, RelationKind::kCount, demanded);
+      uint64_t max = counted ? demanded : (e.unbounded ? ~0ull : e.max);
+      size_t p = pos;
+      uint64_t count = 0;
+      while (count < max && p < end) {
+        size_t before = p;
+        if (!Match(e.children[0], node, p, end, relaxed)) break;
+        if (p == before) break;  // an empty element would repeat forever
+        ++count;
+      }
+      if (count < e.min && !(relaxed && counted)) {
+        reset();
+        return false;
+      }
+      pos = p;
+      return true;
+    }
+    case ExprKind::kOptional: {
+      size_t p = pos;
+      if (Match(e.children[0], node, p, end, relaxed)) {
+        pos = p;
+      } else {
+        tree_->node(node).flags |= kAbsent;
+      }
+      return true;
+    }
+    case ExprKind::kConditional: {
+      if (!conditions_.Evaluate(*tree_, node, e.condition)) {
+        tree_->node(node).flags |= kAbsent;
+        return true;
+      }
+      size_t p = pos;
+      if (!Match(e.children[0], node, p, end, relaxed)) return false;
+      pos = p;
+      return true;
+    }
+    case ExprKind::kRuleRef: {
+      size_t p = pos;
+      if (e.rule == kNone || !Match(g_.rules[e.rule].body, node, p, end, relaxed)) return false;
+      pos = p;
+      return true;
+    }
+    case ExprKind::kBits: {
+      if (end - pos < e.width) return false;
+      uint64_t packed = 0;
+      for (uint32_t i = 0; i < e.width; ++i) packed = (packed << 8) | static_cast<uint8_t>(input_[pos + i]);
+      uint32_t remaining = e.width * 8;
+      for (ExprId c : e.children) {
+        const Expr& f = g_.expr(c);
+        remaining -= f.width;
+        uint64_t mask = f.width >= 64 ? ~0ull : (1ull << f.width) - 1;
+        uint64_t value = f.width >= 64 ? packed : (packed >> remaining) & mask;
+        NodeId field = tree_->Add(c, node);
+        tree_->node(field).value = value;
+        if (f.relation.kind == RelationKind::kNone && !CheckConstraint(f, value)) {
+          if (!relaxed) {
+            reset();
+            return false;
+          }
+          tree_->node(field).flags |= kLying;
+        }
+      }
+      pos += e.width;
+      return true;
+    }
+    case ExprKind::kInteger: case ExprKind::kVarint: case ExprKind::kDecimal: case ExprKind::kHex:
+      return MatchScalar(e, node, pos, end, relaxed);
+    case ExprKind::kBytes: case ExprKind::kString:
+      return MatchBlob(e, node, pos, end, relaxed, /*exact_length=*/false);
+    case ExprKind::kVirtual: {
+      // A delta read earlier in this element gives the value back.
+      uint64_t value = 0;
+      for (ExprId field_expr : resolver_.RelationsOn(id)) {
+        const Relation& rel = g_.expr(field_expr).relation;
+        if (rel.kind != RelationKind::kDelta) continue;
+        NodeId field = resolver_.Find(*tree_, node, field_expr);
+        if (field == kNone) continue;
+        NodeId previous = resolver_.PreviousInRepetition(*tree_, node);
+        int64_t delta = rel.multiplier > 0
+                            ? (static_cast<int64_t>(tree_->node(field).value) - rel.addend) / rel.multiplier
+                            : 0;
+        value = (previous == kNone ? 0 : tree_->node(previous).value) + static_cast<uint64_t>(delta);
+        break;
+      }
+      tree_->node(node).value = value;
+      if (!CheckConstraint(e, value)) {
+        if (!relaxed) return false;
+        tree_->node(node).flags |= kLying;
+      }
+      return true;
+    }
+    case ExprKind::kBitField:
+      return false;  // only inside kBits
+  }
+  return false;
+}
+
+void InputParser::MarkLies(ParseResult& result) {
+  Tree& tree = result.tree;
+  for (NodeId id = 0; id < tree.size(); ++id) {
+    Node& n = tree.node(id);
+    if (n.flags & kRaw) {
+      result.raw_bytes += n.bytes_size;
+      continue;
+    }
+    if (n.expr == kNone || (n.flags & kAbsent)) continue;
+    const Expr& e = g_.expr(n.expr);
+    if (e.relation.kind != RelationKind::kNone && !(n.flags & kLying) &&
+        serializer_.ComputeRelation(tree, id) != n.value) {
+      n.flags |= kLying;
+    }
+  }
+  for (NodeId id = 0; id < tree.size(); ++id) {
+    if ((tree.node(id).flags & kLying) && !(tree.node(id).flags & kRaw)) ++result.lying_fields;
+  }
+}
+
+ParseResult InputParser::Parse(std::string_view input, RuleId rule) {
+  ParseResult result;
+  if (rule == kNone) rule = g_.start;
+  input_ = input;
+  tree_ = &result.tree;
+  steps_ = 0;
+  exhausted_ = false;
+  Tree& tree = result.tree;
+  NodeId root = tree.Add(kNone, kNone);  // container: the parse, then any rest
+  tree.set_root(root);
+  size_t pos = 0;
+  if (rule != kNone && !Match(g_.rules[rule].body, root, pos, input.size(), false)) {
+    pos = 0;
+    if (!exhausted_) Match(g_.rules[rule].body, root, pos, input.size(), true);
+  }
+  if (pos < input.size()) {
+    NodeId rest = tree.Add(kNone, root);
+    tree.node(rest).flags |= kRaw;
+    tree.SetBytes(rest, input.substr(pos));
+  }
+  result.budget_exhausted = exhausted_;
+  MarkLies(result);
+  tree_ = nullptr;
+  return result;
+}
+
+}  // namespace iotfuzz::grammar

@@ -1,0 +1,77 @@
+// Parses raw input bytes into a tree of a grammar, exactly:
+// Serializer().Serialize(Parse(x)) == x for every byte string x.
+//
+// Algorithm: recursive descent with PEG semantics (ordered choice, greedy
+// repetition), over byte ranges:
+//  - a field with a length relation already read (MQTT remaining length, a
+//    CoAP length nibble, Content-Length) is parsed inside exactly that many
+//    bytes; if it does not parse there, it becomes a raw leaf of that length
+//    and the structure around it survives;
+//  - constraints (constants, ranges, enums, alphabets) are strict at first;
+//    when no alternative of a choice matches strictly, the alternatives are
+//    tried again accepting violations, and each violating field is marked
+//    lying;
+//  - after parsing, every relation is recomputed from the tree; a field whose
+//    bytes disagree is marked lying and keeps its bytes;
+//  - bytes the grammar cannot explain end up in raw leaves (kRaw).
+// A step budget bounds the work on hostile grammars and inputs; past it, the
+// rest of the input is a raw leaf.
+#ifndef IOTFUZZ_FUZZERS_GRAMMAR_INPUT_PARSER_H_
+#define IOTFUZZ_FUZZERS_GRAMMAR_INPUT_PARSER_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include "fuzzers/grammar/condition_evaluator.h"
+#include "fuzzers/grammar/field_resolver.h"
+#include "fuzzers/grammar/grammar.h"
+#include "fuzzers/grammar/serializer.h"
+#include "fuzzers/grammar/tree.h"
+
+namespace iotfuzz::grammar {
+
+struct ParseLimits {
+  uint32_t max_steps = 200000;  // expression matches per parse
+};
+
+struct ParseResult {
+  Tree tree;
+  size_t raw_bytes = 0;     // bytes in raw leaves
+  size_t lying_fields = 0;  // fields whose bytes break a relation or constraint
+  bool budget_exhausted = false;
+  // True when the whole input was explained by the grammar: no raw bytes.
+  bool complete() const { return raw_bytes == 0; }
+};
+
+class InputParser {
+ public:
+  explicit InputParser(const Grammar& grammar, ParseLimits limits = {});
+
+  // Parses `input` as `rule` (the start rule by default).
+  ParseResult Parse(std::string_view input, RuleId rule = kNone);
+
+ private:
+  bool Match(ExprId id, NodeId parent, size_t& pos, size_t end, bool relaxed);
+  bool MatchNode(ExprId id, NodeId node, size_t& pos, size_t end, bool relaxed);
+  bool MatchScalar(const Expr& e, NodeId node, size_t& pos, size_t end, bool relaxed);
+  bool MatchBlob(const Expr& e, NodeId node, size_t& pos, size_t end, bool relaxed, bool exact_length);
+  // The length/count a relation read earlier demands of `target`, whose node
+  // `self` is being matched, if any.
+  bool DemandedValue(ExprId target, NodeId self, RelationKind kind, uint64_t& value);
+  bool CheckConstraint(const Expr& e, uint64_t value) const;
+  void MarkLies(ParseResult& result);
+
+  const Grammar& g_;
+  ParseLimits limits_;
+  FieldResolver resolver_;
+  Serializer serializer_;
+  ConditionEvaluator conditions_;
+  std::string_view input_;
+  Tree* tree_ = nullptr;
+  uint32_t steps_ = 0;
+  bool exhausted_ = false;
+};
+
+}  // namespace iotfuzz::grammar
+
+#endif  // IOTFUZZ_FUZZERS_GRAMMAR_INPUT_PARSER_H_
