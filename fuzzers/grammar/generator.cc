@@ -240,6 +240,37 @@ NodeId Generator::Gen(Tree& tree, ExprId id, NodeId parent, Rng& rng, uint32_t d
   return node;
 }
 
+int Generator::RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget) {
+  int repaired = 0;
+  // Each repair can add conditionals of its own; bounded passes.
+  for (int pass = 0; pass < 8; ++pass) {
+    bool changed = false;
+    for (NodeId id : tree.Reachable()) {
+      const Node& n = tree.node(id);
+      if (n.expr == kNone || (n.flags & kRaw)) continue;
+      const Expr& e = g_.expr(n.expr);
+      if (e.kind != ExprKind::kConditional || IsPresenceControlled(n.expr, e.condition)) continue;
+      bool should = conditions_.Evaluate(tree, id, e.condition);
+      bool is = !(n.flags & kAbsent);
+      if (should == is) continue;
+      if (should) {
+        tree.node(id).flags &= static_cast<uint8_t>(~kAbsent);
+        tree.node(id).first_child = tree.node(id).last_child = kNone;
+        budget_ = byte_budget;
+        Gen(tree, e.children[0], id, rng, 1);
+      } else {
+        tree.node(id).flags |= kAbsent;
+        tree.node(id).first_child = tree.node(id).last_child = kNone;
+      }
+      ++repaired;
+      changed = true;
+      break;  // the reachable list is stale now
+    }
+    if (!changed) break;
+  }
+  return repaired;
+}
+
 NodeId Generator::GenerateInto(Tree& tree, ExprId expr, NodeId parent, Rng& rng, uint32_t byte_budget) {
   budget_ = byte_budget;
   return Gen(tree, expr, parent, rng, 0);

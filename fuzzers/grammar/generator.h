@@ -36,6 +36,13 @@ class Generator {
   // kNone); returns its root. Used by the mutator to regenerate a subtree.
   NodeId GenerateInto(Tree& tree, ExprId expr, NodeId parent, Rng& rng, uint32_t byte_budget);
 
+  // Brings conditional fields in line with the fields their conditions read
+  // (after a mutation changed, say, a protocol level or a QoS): a field that
+  // should be present is generated, one that should not is marked absent.
+  // Fields announced by a presence flag are left alone, as the flag follows
+  // them. Returns the number of fields changed.
+  int RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget);
+
   // Fewest bytes `expr` can produce (a saturating estimate).
   uint32_t MinSize(ExprId expr) const { return min_size_[expr]; }
 

@@ -1,5 +1,9 @@
 #include "fuzzers/grammar/tree.h"
 
+#include <algorithm>
+#include <string>
+#include <utility>
+
 namespace iotfuzz::grammar {
 
 NodeId Tree::Add(ExprId expr, NodeId parent) {
@@ -47,6 +51,108 @@ void Tree::SetBytes(NodeId id, std::string_view data) {
   nodes_[id].bytes_offset = static_cast<uint32_t>(bytes_.size());
   nodes_[id].bytes_size = static_cast<uint32_t>(data.size());
   bytes_.append(data);
+}
+
+void Tree::Replace(NodeId old, NodeId replacement) {
+  NodeId parent = nodes_[old].parent;
+  nodes_[replacement].parent = parent;
+  nodes_[replacement].next_sibling = nodes_[old].next_sibling;
+  if (parent == kNone) {
+    if (root_ == old) root_ = replacement;
+    return;
+  }
+  Node& p = nodes_[parent];
+  if (p.first_child == old) {
+    p.first_child = replacement;
+  } else {
+    NodeId c = p.first_child;
+    while (c != kNone && nodes_[c].next_sibling != old) c = nodes_[c].next_sibling;
+    if (c != kNone) nodes_[c].next_sibling = replacement;
+  }
+  if (p.last_child == old) p.last_child = replacement;
+  nodes_[old].parent = kNone;
+  nodes_[old].next_sibling = kNone;
+}
+
+void Tree::InsertAfter(NodeId after, NodeId node) {
+  NodeId parent = nodes_[after].parent;
+  nodes_[node].parent = parent;
+  nodes_[node].next_sibling = nodes_[after].next_sibling;
+  nodes_[after].next_sibling = node;
+  if (parent != kNone && nodes_[parent].last_child == after) nodes_[parent].last_child = node;
+}
+
+void Tree::InsertFirst(NodeId parent, NodeId node) {
+  nodes_[node].parent = parent;
+  nodes_[node].next_sibling = nodes_[parent].first_child;
+  nodes_[parent].first_child = node;
+  if (nodes_[parent].last_child == kNone) nodes_[parent].last_child = node;
+}
+
+void Tree::Remove(NodeId node) {
+  NodeId parent = nodes_[node].parent;
+  if (parent == kNone) return;
+  Node& p = nodes_[parent];
+  NodeId previous = kNone;
+  for (NodeId c = p.first_child; c != kNone && c != node; c = nodes_[c].next_sibling) previous = c;
+  if (previous == kNone) {
+    p.first_child = nodes_[node].next_sibling;
+  } else {
+    nodes_[previous].next_sibling = nodes_[node].next_sibling;
+  }
+  if (p.last_child == node) p.last_child = previous;
+  nodes_[node].parent = kNone;
+  nodes_[node].next_sibling = kNone;
+}
+
+NodeId Tree::CopySubtree(const Tree& from, NodeId node) {
+  // Iterative pre-order copy; `pending` pairs a source node with the copy's parent.
+  std::vector<std::pair<NodeId, NodeId>> pending{{node, kNone}};
+  NodeId copy_root = kNone;
+  while (!pending.empty()) {
+    auto [src, parent] = pending.back();
+    pending.pop_back();
+    const Node source = from.nodes_[src];  // by value: `from` may be *this and grow
+    std::string_view data = from.Bytes(src);
+    std::string saved(data);
+    NodeId copy = Add(source.expr, kNone);
+    Node& n = nodes_[copy];
+    n.value = source.value;
+    n.flags = source.flags;
+    SetBytes(copy, saved);
+    if (parent != kNone) AppendChild(parent, copy);
+    if (copy_root == kNone) copy_root = copy;
+    std::vector<NodeId> kids;
+    for (NodeId c = source.first_child; c != kNone; c = from.nodes_[c].next_sibling) kids.push_back(c);
+    for (auto it = kids.rbegin(); it != kids.rend(); ++it) pending.push_back({*it, copy});
+  }
+  return copy_root;
+}
+
+std::vector<NodeId> Tree::Reachable() const {
+  std::vector<NodeId> out;
+  if (root_ == kNone) return out;
+  std::vector<NodeId> stack{root_};
+  while (!stack.empty()) {
+    NodeId id = stack.back();
+    stack.pop_back();
+    out.push_back(id);
+    size_t mark = stack.size();
+    for (NodeId c = nodes_[id].first_child; c != kNone; c = nodes_[c].next_sibling) stack.push_back(c);
+    std::reverse(stack.begin() + static_cast<std::ptrdiff_t>(mark), stack.end());
+  }
+  return out;
+}
+
+void Tree::Compact() {
+  if (root_ == kNone) {
+    Clear();
+    return;
+  }
+  Tree fresh;
+  fresh.nodes_.reserve(nodes_.size());
+  fresh.root_ = fresh.CopySubtree(*this, root_);
+  *this = std::move(fresh);
 }
 
 std::vector<NodeId> Tree::Children(NodeId id) const {

@@ -58,6 +58,24 @@ class Tree {
   }
   void SetBytes(NodeId id, std::string_view data);
 
+  // Puts `replacement` (a detached subtree root) where `old` is in its
+  // parent's child list; `old` becomes unreachable. When `old` is the root,
+  // `replacement` becomes the root.
+  void Replace(NodeId old, NodeId replacement);
+  // Inserts detached `node` right after `after` among `after`'s siblings.
+  void InsertAfter(NodeId after, NodeId node);
+  // Inserts detached `node` as the first child of `parent`.
+  void InsertFirst(NodeId parent, NodeId node);
+  // Unlinks `node` from its parent (it becomes unreachable).
+  void Remove(NodeId node);
+  // Copies the subtree at `node` of `from` (which may be this tree) into this
+  // tree, detached; returns the copy's root.
+  NodeId CopySubtree(const Tree& from, NodeId node);
+  // Drops unreachable nodes and bytes; node ids change.
+  void Compact();
+  // Nodes reachable from the root, in document order.
+  std::vector<NodeId> Reachable() const;
+
   // Children in order.
   std::vector<NodeId> Children(NodeId id) const;
   size_t ChildCount(NodeId id) const;

@@ -1,0 +1,480 @@
+#include "fuzzers/grammar/mutator.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace iotfuzz::grammar {
+namespace {
+
+bool IsScalarKind(ExprKind k) {
+  return k == ExprKind::kInteger || k == ExprKind::kBitField || k == ExprKind::kVarint || k == ExprKind::kDecimal ||
+         k == ExprKind::kHex || k == ExprKind::kVirtual;
+}
+
+const Expr* ExprOf(const Grammar& g, const Tree& t, NodeId id) {
+  const Node& n = t.node(id);
+  if (n.expr == kNone || (n.flags & kRaw)) return nullptr;
+  return &g.expr(n.expr);
+}
+
+bool AnyStructured(const Grammar& g, const Tree& t, NodeId id) {
+  const Expr* e = ExprOf(g, t, id);
+  return e && e->kind != ExprKind::kBitField && t.node(id).parent != kNone && !(t.node(id).flags & kAbsent);
+}
+bool IsChoice(const Grammar& g, const Tree& t, NodeId id) {
+  const Expr* e = ExprOf(g, t, id);
+  return e && e->kind == ExprKind::kChoice && e->children.size() > 1;
+}
+bool IsRepeat(const Grammar& g, const Tree& t, NodeId id) {
+  const Expr* e = ExprOf(g, t, id);
+  return e && e->kind == ExprKind::kRepeat;
+}
+bool IsNonEmptyRepeat(const Grammar& g, const Tree& t, NodeId id) {
+  return IsRepeat(g, t, id) && t.node(id).first_child != kNone;
+}
+bool IsOptional(const Grammar& g, const Tree& t, NodeId id) {
+  const Expr* e = ExprOf(g, t, id);
+  return e && (e->kind == ExprKind::kOptional || e->kind == ExprKind::kConditional);
+}
+bool IsFreeScalar(const Grammar& g, const Tree& t, NodeId id) {
+  const Expr* e = ExprOf(g, t, id);
+  return e && IsScalarKind(e->kind) && e->relation.kind == RelationKind::kNone;
+}
+bool IsConstrainedScalar(const Grammar& g, const Tree& t, NodeId id) {
+  const Expr* e = ExprOf(g, t, id);
+  return e && IsScalarKind(e->kind) && e->relation.kind == RelationKind::kNone &&
+         (e->constraint.kind != ConstraintKind::kNone || !e->constraint.interesting.empty());
+}
+// A field with a choice of values (a constant has none; lying about it is ConstraintLie's job).
+bool IsChoosableScalar(const Grammar& g, const Tree& t, NodeId id) {
+  const Expr* e = ExprOf(g, t, id);
+  return IsConstrainedScalar(g, t, id) &&
+         (e->constraint.kind != ConstraintKind::kConstant || !e->constraint.interesting.empty());
+}
+bool IsRelation(const Grammar& g, const Tree& t, NodeId id) {
+  const Expr* e = ExprOf(g, t, id);
+  return e && e->relation.kind != RelationKind::kNone;
+}
+bool IsBlob(const Grammar& g, const Tree& t, NodeId id) {
+  const Expr* e = ExprOf(g, t, id);
+  return e && (e->kind == ExprKind::kBytes || e->kind == ExprKind::kString);
+}
+bool IsLeafWithBytes(const Grammar& g, const Tree& t, NodeId id) {
+  const Node& n = t.node(id);
+  if ((n.flags & kRaw) && n.bytes_size > 0) return true;
+  const Expr* e = ExprOf(g, t, id);
+  return e && (e->kind == ExprKind::kBytes || e->kind == ExprKind::kString || e->kind == ExprKind::kLiteral ||
+               e->kind == ExprKind::kCharClass);
+}
+
+}  // namespace
+
+const char* MutationName(MutationKind kind) {
+  static constexpr const char* kNames[kMutationKindCount] = {
+      "Regenerate", "SwapAlternative", "Splice",     "RepeatInsert",    "RepeatDelete", "RepeatDuplicate",
+      "RepeatSwap", "ToggleOptional",  "IntBoundary", "IntDelta",       "EnumValue",    "DictionaryToken",
+      "StringLength", "ByteHavoc",     "RelationLie", "ConstraintLie"};
+  return kNames[static_cast<int>(kind)];
+}
+
+std::string FormatMutationSequence(const std::vector<MutationKind>& applied) {
+  std::string out = fmt::format("MS: {} ", applied.size());
+  for (MutationKind k : applied) out += fmt::format("{}-", MutationName(k));
+  return out;
+}
+
+Mutator::Mutator(const Grammar& grammar, MutatorOptions options)
+    : g_(grammar), options_(std::move(options)), generator_(grammar, options_.generator), serializer_(grammar) {
+  std::set<std::string> unique;
+  for (const Expr& e : g_.exprs) {
+    if (e.kind == ExprKind::kLiteral && !e.bytes.empty()) unique.insert(e.bytes);
+  }
+  for (const auto& t : options_.dictionary) {
+    if (!t.empty()) unique.insert(t);
+  }
+  tokens_.assign(unique.begin(), unique.end());
+}
+
+std::vector<NodeId> Mutator::Candidates(const Tree& tree, bool (*accept)(const Grammar&, const Tree&, NodeId)) const {
+  std::vector<NodeId> out;
+  for (NodeId id : tree.Reachable()) {
+    if (accept(g_, tree, id)) out.push_back(id);
+  }
+  return out;
+}
+
+NodeId Mutator::PickCandidate(const Tree& tree, Rng& rng, bool (*accept)(const Grammar&, const Tree&, NodeId)) const {
+  std::vector<NodeId> c = Candidates(tree, accept);
+  return c.empty() ? kNone : c[rng.Below(c.size())];
+}
+
+size_t Mutator::CurrentSize(const Tree& tree) {
+  scratch_.clear();
+  serializer_.Serialize(tree, scratch_);
+  return scratch_.size();
+}
+
+NodeId Mutator::RegenerateAt(Tree& tree, NodeId old, ExprId expr, Rng& rng) {
+  NodeId parent = tree.node(old).parent;
+  size_t current = CurrentSize(tree);
+  uint32_t budget = static_cast<uint32_t>(
+      std::min<size_t>(options_.generator.max_bytes, options_.max_size > current ? options_.max_size - current : 0) +
+      16);
+  // Generated under the same parent so conditions see the surrounding fields.
+  NodeId fresh = generator_.GenerateInto(tree, expr, parent, rng, budget);
+  if (parent != kNone) tree.Remove(fresh);
+  tree.Replace(old, fresh);
+  return fresh;
+}
+
+bool Mutator::SetLeafBytes(Tree& tree, NodeId node, std::string data) {
+  tree.SetBytes(node, data);
+  tree.node(node).flags &= static_cast<uint8_t>(~kExact);
+  return true;
+}
+
+bool Mutator::Regenerate(Tree& tree, Rng& rng) {
+  NodeId id = PickCandidate(tree, rng, AnyStructured);
+  if (id == kNone) return false;
+  RegenerateAt(tree, id, tree.node(id).expr, rng);
+  return true;
+}
+
+bool Mutator::SwapAlternative(Tree& tree, Rng& rng) {
+  NodeId id = PickCandidate(tree, rng, IsChoice);
+  if (id == kNone) return false;
+  const Expr& e = g_.expr(tree.node(id).expr);
+  uint64_t current = tree.node(id).value;
+  uint64_t pick = rng.Below(e.children.size() - 1);
+  if (pick >= current) ++pick;
+  NodeId child = tree.node(id).first_child;
+  if (child == kNone) return false;
+  RegenerateAt(tree, child, e.children[pick], rng);
+  tree.node(id).value = pick;
+  return true;
+}
+
+bool Mutator::Splice(Tree& tree, Rng& rng, const Tree* donor) {
+  if (!donor || donor->empty()) return false;
+  std::vector<NodeId> mine = Candidates(tree, AnyStructured);
+  if (mine.empty()) return false;
+  std::vector<NodeId> theirs = donor->Reachable();
+  // A few tries to find a node whose expression the donor also has.
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    NodeId target = mine[rng.Below(mine.size())];
+    ExprId expr = tree.node(target).expr;
+    std::vector<NodeId> same;
+    for (NodeId d : theirs) {
+      if (donor->node(d).expr == expr && !(donor->node(d).flags & kAbsent)) same.push_back(d);
+    }
+    if (same.empty()) continue;
+    NodeId copy = tree.CopySubtree(*donor, same[rng.Below(same.size())]);
+    tree.Replace(target, copy);
+    return true;
+  }
+  return false;
+}
+
+bool Mutator::RepeatInsert(Tree& tree, Rng& rng) {
+  NodeId id = PickCandidate(tree, rng, IsRepeat);
+  if (id == kNone) return false;
+  const Expr& e = g_.expr(tree.node(id).expr);
+  size_t count = tree.ChildCount(id);
+  // Past the maximum only now and then: that too is a malformed input.
+  if (!e.unbounded && count >= e.max && !rng.Chance(1, 8)) return false;
+  size_t current = CurrentSize(tree);
+  uint32_t budget = static_cast<uint32_t>(options_.max_size > current ? options_.max_size - current : 0);
+  NodeId fresh = generator_.GenerateInto(tree, e.children[0], id, rng, budget);
+  tree.Remove(fresh);
+  std::vector<NodeId> kids = tree.Children(id);
+  size_t at = rng.Below(kids.size() + 1);
+  if (at == 0) {
+    tree.InsertFirst(id, fresh);
+  } else {
+    tree.InsertAfter(kids[at - 1], fresh);
+  }
+  return true;
+}
+
+bool Mutator::RepeatDelete(Tree& tree, Rng& rng) {
+  NodeId id = PickCandidate(tree, rng, IsNonEmptyRepeat);
+  if (id == kNone) return false;
+  const Expr& e = g_.expr(tree.node(id).expr);
+  std::vector<NodeId> kids = tree.Children(id);
+  if (kids.size() <= e.min && !rng.Chance(1, 8)) return false;
+  tree.Remove(kids[rng.Below(kids.size())]);
+  return true;
+}
+
+bool Mutator::RepeatDuplicate(Tree& tree, Rng& rng) {
+  NodeId id = PickCandidate(tree, rng, IsNonEmptyRepeat);
+  if (id == kNone) return false;
+  std::vector<NodeId> kids = tree.Children(id);
+  NodeId element = kids[rng.Below(kids.size())];
+  NodeId copy = tree.CopySubtree(tree, element);
+  tree.InsertAfter(element, copy);
+  return true;
+}
+
+bool Mutator::RepeatSwap(Tree& tree, Rng& rng) {
+  std::vector<NodeId> repeats = Candidates(tree, IsNonEmptyRepeat);
+  repeats.erase(std::remove_if(repeats.begin(), repeats.end(), [&](NodeId r) { return tree.ChildCount(r) < 2; }),
+                repeats.end());
+  if (repeats.empty()) return false;
+  NodeId id = repeats[rng.Below(repeats.size())];
+  std::vector<NodeId> kids = tree.Children(id);
+  size_t a = rng.Below(kids.size());
+  size_t b = rng.Below(kids.size() - 1);
+  if (b >= a) ++b;
+  // Move element a right after element b (or first).
+  tree.Remove(kids[a]);
+  tree.InsertAfter(kids[b], kids[a]);
+  return true;
+}
+
+bool Mutator::ToggleOptional(Tree& tree, Rng& rng) {
+  NodeId id = PickCandidate(tree, rng, IsOptional);
+  if (id == kNone) return false;
+  Node& n = tree.node(id);
+  if (n.flags & kAbsent) {
+    n.flags &= static_cast<uint8_t>(~kAbsent);
+    size_t current = CurrentSize(tree);
+    uint32_t budget = static_cast<uint32_t>(options_.max_size > current ? options_.max_size - current : 0);
+    generator_.GenerateInto(tree, g_.expr(tree.node(id).expr).children[0], id, rng, budget);
+  } else {
+    tree.node(id).first_child = tree.node(id).last_child = kNone;
+    tree.node(id).flags |= kAbsent;
+  }
+  return true;
+}
+
+bool Mutator::IntBoundary(Tree& tree, Rng& rng) {
+  NodeId id = PickCandidate(tree, rng, IsFreeScalar);
+  if (id == kNone) return false;
+  uint64_t max = Generator::MaxValue(g_.expr(tree.node(id).expr));
+  const uint64_t edges[] = {0, 1, max, max - 1, max >> 1, (max >> 1) + 1, 0x7f & max, 0x80 & max, 0xff & max};
+  Node& n = tree.node(id);
+  n.value = edges[rng.Below(std::size(edges))];
+  n.flags &= static_cast<uint8_t>(~kExact);
+  return true;
+}
+
+bool Mutator::IntDelta(Tree& tree, Rng& rng) {
+  NodeId id = PickCandidate(tree, rng, IsFreeScalar);
+  if (id == kNone) return false;
+  uint64_t max = Generator::MaxValue(g_.expr(tree.node(id).expr));
+  Node& n = tree.node(id);
+  uint64_t delta = 1 + rng.Below(16);
+  n.value = (rng.Chance(1, 2) ? n.value + delta : n.value - delta) & max;
+  n.flags &= static_cast<uint8_t>(~kExact);
+  return true;
+}
+
+bool Mutator::EnumValue(Tree& tree, Rng& rng) {
+  NodeId id = PickCandidate(tree, rng, IsChoosableScalar);
+  if (id == kNone) return false;
+  const Expr& e = g_.expr(tree.node(id).expr);
+  Node& n = tree.node(id);
+  const auto& interesting = e.constraint.interesting;
+  if (!interesting.empty() && rng.Chance(1, 3)) {
+    n.value = interesting[rng.Below(interesting.size())];
+  } else {
+    n.value = generator_.PickValue(e, rng);
+  }
+  n.flags &= static_cast<uint8_t>(~kExact);
+  return true;
+}
+
+bool Mutator::DictionaryToken(Tree& tree, Rng& rng) {
+  if (tokens_.empty()) return false;
+  NodeId id = PickCandidate(tree, rng, IsBlob);
+  if (id == kNone) return false;
+  const std::string& token = tokens_[rng.Below(tokens_.size())];
+  std::string data(tree.Bytes(id));
+  if (rng.Chance(1, 2) || data.empty()) {
+    data = token;
+  } else {
+    data.insert(rng.Below(data.size() + 1), token);
+  }
+  return SetLeafBytes(tree, id, std::move(data));
+}
+
+bool Mutator::StringLength(Tree& tree, Rng& rng) {
+  NodeId id = PickCandidate(tree, rng, IsBlob);
+  if (id == kNone) return false;
+  const Expr& e = g_.expr(tree.node(id).expr);
+  std::string data(tree.Bytes(id));
+  size_t current = CurrentSize(tree);
+  size_t room = options_.max_size > current ? options_.max_size - current : 0;
+  switch (rng.Below(3)) {
+    case 0: data.clear(); break;
+    case 1: {
+      size_t target = e.unbounded ? data.size() + room : std::max<size_t>(e.max, data.size());
+      target = std::min(target, data.size() + room);
+      char fill = data.empty() ? 'A' : data[rng.Below(data.size())];
+      data.resize(target, fill);
+      break;
+    }
+    default: {
+      size_t target = std::min(data.size() + room, data.size() * 2 + 1);
+      std::string copy = data.empty() ? std::string("A") : data;
+      while (data.size() < target) data += copy;
+      data.resize(target);
+    }
+  }
+  return SetLeafBytes(tree, id, std::move(data));
+}
+
+bool Mutator::ByteHavoc(Tree& tree, Rng& rng) {
+  NodeId id = PickCandidate(tree, rng, IsLeafWithBytes);
+  if (id == kNone) return false;
+  std::string data(tree.Bytes(id));
+  size_t current = CurrentSize(tree);
+  size_t room = options_.max_size > current ? options_.max_size - current : 0;
+  size_t capacity = std::max<size_t>(data.size() + std::min<size_t>(room, 64), 1);
+  data.resize(capacity);
+  size_t size = tree.node(id).bytes_size;
+  if (byte_mutator_) {
+    size = byte_mutator_(reinterpret_cast<uint8_t*>(data.data()), size, capacity);
+  } else {
+    // Flip, set or insert a byte.
+    switch (rng.Below(3)) {
+      case 0: if (size) data[rng.Below(size)] ^= static_cast<char>(1 << rng.Below(8)); break;
+      case 1: if (size) data[rng.Below(size)] = static_cast<char>(rng.Below(256)); break;
+      default:
+        if (size < capacity) {
+          size_t at = rng.Below(size + 1);
+          data.insert(data.begin() + static_cast<std::ptrdiff_t>(at), static_cast<char>(rng.Below(256)));
+          ++size;
+        }
+    }
+  }
+  data.resize(std::min(size, capacity));
+  // A literal whose bytes changed no longer matches the grammar: it is raw now.
+  const Expr* e = ExprOf(g_, tree, id);
+  if (e && (e->kind == ExprKind::kLiteral || e->kind == ExprKind::kCharClass)) tree.node(id).flags |= kRaw;
+  return SetLeafBytes(tree, id, std::move(data));
+}
+
+bool Mutator::RelationLie(Tree& tree, Rng& rng) {
+  NodeId id = PickCandidate(tree, rng, IsRelation);
+  if (id == kNone) return false;
+  Node& n = tree.node(id);
+  if ((n.flags & kLying) && rng.Chance(1, 4)) {
+    n.flags &= static_cast<uint8_t>(~(kLying | kExact));  // tell the truth again
+    return true;
+  }
+  const Expr& e = g_.expr(n.expr);
+  uint64_t truth = serializer_.ComputeRelation(tree, id);
+  uint64_t max = Generator::MaxValue(e);
+  uint64_t lie = truth;
+  switch (rng.Below(6)) {
+    case 0: lie = truth + 1; break;
+    case 1: lie = truth - 1; break;
+    case 2: lie = 0; break;
+    case 3: lie = max; break;
+    case 4: lie = truth * 2 + 1; break;
+    default: lie = rng.InRange(0, max);
+  }
+  if (e.relation.kind == RelationKind::kPresent) lie = truth ? 0 : 1;
+  tree.node(id).value = lie & max;
+  tree.node(id).flags |= kLying;
+  tree.node(id).flags &= static_cast<uint8_t>(~kExact);
+  return true;
+}
+
+bool Mutator::ConstraintLie(Tree& tree, Rng& rng) {
+  NodeId id = PickCandidate(tree, rng, IsConstrainedScalar);
+  if (id == kNone) return false;
+  const Expr& e = g_.expr(tree.node(id).expr);
+  const Constraint& c = e.constraint;
+  uint64_t max = Generator::MaxValue(e);
+  uint64_t value = rng.InRange(0, max);
+  // Values just outside the allowed set are the reserved ones peers must reject.
+  switch (c.kind) {
+    case ConstraintKind::kConstant: value = rng.Chance(1, 2) ? c.low + 1 : value; break;
+    case ConstraintKind::kRange: value = rng.Chance(1, 2) ? c.high + 1 : (c.low ? c.low - 1 : value); break;
+    case ConstraintKind::kSet: case ConstraintKind::kEnum: {
+      uint64_t top = *std::max_element(c.values.begin(), c.values.end());
+      value = rng.Chance(1, 2) ? top + 1 : value;
+      break;
+    }
+    case ConstraintKind::kNone: break;
+  }
+  Node& n = tree.node(id);
+  n.value = value & max;
+  n.flags |= kLying;
+  n.flags &= static_cast<uint8_t>(~kExact);
+  return true;
+}
+
+bool Mutator::Apply(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor) {
+  bool applied = ApplyUnrepaired(kind, tree, rng, donor);
+  // Lies and presence toggles break consistency on purpose; everything else
+  // keeps conditional fields in line with what they depend on.
+  if (applied && kind != MutationKind::kRelationLie && kind != MutationKind::kConstraintLie &&
+      kind != MutationKind::kToggleOptional) {
+    size_t current = CurrentSize(tree);
+    uint32_t budget = static_cast<uint32_t>(options_.max_size > current ? options_.max_size - current : 0);
+    generator_.RepairConditionals(tree, rng, budget);
+  }
+  return applied;
+}
+
+bool Mutator::ApplyUnrepaired(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor) {
+  switch (kind) {
+    case MutationKind::kRegenerate: return Regenerate(tree, rng);
+    case MutationKind::kSwapAlternative: return SwapAlternative(tree, rng);
+    case MutationKind::kSplice: return Splice(tree, rng, donor);
+    case MutationKind::kRepeatInsert: return RepeatInsert(tree, rng);
+    case MutationKind::kRepeatDelete: return RepeatDelete(tree, rng);
+    case MutationKind::kRepeatDuplicate: return RepeatDuplicate(tree, rng);
+    case MutationKind::kRepeatSwap: return RepeatSwap(tree, rng);
+    case MutationKind::kToggleOptional: return ToggleOptional(tree, rng);
+    case MutationKind::kIntBoundary: return IntBoundary(tree, rng);
+    case MutationKind::kIntDelta: return IntDelta(tree, rng);
+    case MutationKind::kEnumValue: return EnumValue(tree, rng);
+    case MutationKind::kDictionaryToken: return DictionaryToken(tree, rng);
+    case MutationKind::kStringLength: return StringLength(tree, rng);
+    case MutationKind::kByteHavoc: return ByteHavoc(tree, rng);
+    case MutationKind::kRelationLie: return RelationLie(tree, rng);
+    case MutationKind::kConstraintLie: return ConstraintLie(tree, rng);
+  }
+  return false;
+}
+
+MutationKind Mutator::PickKind(Rng& rng) {
+  if (rng.Chance(g_.lie_numerator, g_.lie_denominator)) {
+    return rng.Chance(1, 2) ? MutationKind::kRelationLie : MutationKind::kConstraintLie;
+  }
+  // Structure and values, lies excluded.
+  return static_cast<MutationKind>(rng.Below(static_cast<int>(MutationKind::kRelationLie)));
+}
+
+bool Mutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector<MutationKind>* applied) {
+  if (tree.empty()) return false;
+  Tree backup = tree;
+  uint32_t stacked = 1 + static_cast<uint32_t>(rng.Below(options_.max_stacked));
+  size_t done = 0;
+  std::vector<MutationKind> names;
+  for (int attempt = 0; attempt < 32 && done < stacked; ++attempt) {
+    MutationKind kind = PickKind(rng);
+    if (!Apply(kind, tree, rng, donor)) continue;
+    if (CurrentSize(tree) > options_.max_size) {
+      tree = backup;  // over the size limit: undo everything and start over
+      names.clear();
+      done = 0;
+      continue;
+    }
+    backup = tree;
+    names.push_back(kind);
+    ++done;
+  }
+  if (tree.size() > 64 && tree.size() > 2 * tree.Reachable().size()) tree.Compact();
+  if (applied) applied->insert(applied->end(), names.begin(), names.end());
+  return done > 0;
+}
+
+}  // namespace iotfuzz::grammar

@@ -1,0 +1,123 @@
+// Grammar-aware mutation of trees. Every operation has a name, so the
+// operations applied to an input can be printed like libFuzzer's "MS:" line
+// ("MS: 2 SwapAlternative-RelationLie-"). Deterministic for a seed.
+//
+// Operations:
+//   structure  Regenerate (a subtree anew), SwapAlternative (another branch of
+//              the same choice), Splice (a subtree of the same rule from a
+//              donor tree: crossover), RepeatInsert / RepeatDelete /
+//              RepeatDuplicate / RepeatSwap (list elements), ToggleOptional
+//   values     IntBoundary, IntDelta, EnumValue (allowed and interesting
+//              values), DictionaryToken, StringLength (empty, longest),
+//              ByteHavoc (byte-level mutation of one leaf)
+//   lies       RelationLie (a length, count, flag or delta off by one, zero,
+//              maximum, random), ConstraintLie (a value outside its
+//              constant, range or enum: reserved values); chosen at the
+//              grammar's lie rate
+// Results never exceed `max_size` bytes once serialized.
+#ifndef IOTFUZZ_FUZZERS_GRAMMAR_MUTATOR_H_
+#define IOTFUZZ_FUZZERS_GRAMMAR_MUTATOR_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "fuzzers/grammar/generator.h"
+#include "fuzzers/grammar/grammar.h"
+#include "fuzzers/grammar/random.h"
+#include "fuzzers/grammar/serializer.h"
+#include "fuzzers/grammar/tree.h"
+
+namespace iotfuzz::grammar {
+
+enum class MutationKind : uint8_t {
+  kRegenerate,
+  kSwapAlternative,
+  kSplice,
+  kRepeatInsert,
+  kRepeatDelete,
+  kRepeatDuplicate,
+  kRepeatSwap,
+  kToggleOptional,
+  kIntBoundary,
+  kIntDelta,
+  kEnumValue,
+  kDictionaryToken,
+  kStringLength,
+  kByteHavoc,
+  kRelationLie,
+  kConstraintLie,
+};
+inline constexpr int kMutationKindCount = 16;
+
+const char* MutationName(MutationKind kind);
+// "MS: 2 Regenerate-IntBoundary-", as libFuzzer prints its mutation sequence.
+std::string FormatMutationSequence(const std::vector<MutationKind>& applied);
+
+// Mutates `size` bytes in place within `max_size`, returns the new size; the
+// signature of libFuzzer's LLVMFuzzerMutate.
+using ByteMutator = std::function<size_t(uint8_t* data, size_t size, size_t max_size)>;
+
+struct MutatorOptions {
+  size_t max_size = 4096;
+  uint32_t max_stacked = 4;               // mutations applied per call: 1..max_stacked
+  GeneratorLimits generator;
+  std::vector<std::string> dictionary;    // extra tokens (the grammar's literals are always used)
+};
+
+class Mutator {
+ public:
+  Mutator(const Grammar& grammar, MutatorOptions options = {});
+
+  // Applies 1..max_stacked operations to `tree`; `donor` (may be null) feeds
+  // Splice. Appends the names of the operations applied to `applied`.
+  // Returns false when no operation could be applied.
+  bool Mutate(Tree& tree, Rng& rng, const Tree* donor = nullptr, std::vector<MutationKind>* applied = nullptr);
+
+  // One operation of the given kind; false when the tree offers no place for it.
+  bool Apply(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor);
+
+  void set_byte_mutator(ByteMutator mutator) { byte_mutator_ = std::move(mutator); }
+  Serializer& serializer() { return serializer_; }
+  Generator& generator() { return generator_; }
+
+ private:
+  MutationKind PickKind(Rng& rng);
+  bool ApplyUnrepaired(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor);
+  std::vector<NodeId> Candidates(const Tree& tree, bool (*accept)(const Grammar&, const Tree&, NodeId)) const;
+  NodeId PickCandidate(const Tree& tree, Rng& rng, bool (*accept)(const Grammar&, const Tree&, NodeId)) const;
+  // Generates `expr` in place of node `old` (same parent); returns the new node.
+  NodeId RegenerateAt(Tree& tree, NodeId old, ExprId expr, Rng& rng);
+  size_t CurrentSize(const Tree& tree);
+  bool SetLeafBytes(Tree& tree, NodeId node, std::string data);
+
+  bool Regenerate(Tree& tree, Rng& rng);
+  bool SwapAlternative(Tree& tree, Rng& rng);
+  bool Splice(Tree& tree, Rng& rng, const Tree* donor);
+  bool RepeatInsert(Tree& tree, Rng& rng);
+  bool RepeatDelete(Tree& tree, Rng& rng);
+  bool RepeatDuplicate(Tree& tree, Rng& rng);
+  bool RepeatSwap(Tree& tree, Rng& rng);
+  bool ToggleOptional(Tree& tree, Rng& rng);
+  bool IntBoundary(Tree& tree, Rng& rng);
+  bool IntDelta(Tree& tree, Rng& rng);
+  bool EnumValue(Tree& tree, Rng& rng);
+  bool DictionaryToken(Tree& tree, Rng& rng);
+  bool StringLength(Tree& tree, Rng& rng);
+  bool ByteHavoc(Tree& tree, Rng& rng);
+  bool RelationLie(Tree& tree, Rng& rng);
+  bool ConstraintLie(Tree& tree, Rng& rng);
+
+  const Grammar& g_;
+  MutatorOptions options_;
+  Generator generator_;
+  Serializer serializer_;
+  std::vector<std::string> tokens_;
+  ByteMutator byte_mutator_;
+  std::string scratch_;
+};
+
+}  // namespace iotfuzz::grammar
+
+#endif  // IOTFUZZ_FUZZERS_GRAMMAR_MUTATOR_H_
