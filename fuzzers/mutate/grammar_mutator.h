@@ -15,8 +15,8 @@
 //              constant, range or enum: reserved values); chosen at the
 //              grammar's lie rate
 // Results never exceed `max_size` bytes once serialized.
-#ifndef IOTFUZZ_FUZZERS_GRAMMAR_MUTATOR_H_
-#define IOTFUZZ_FUZZERS_GRAMMAR_MUTATOR_H_
+#ifndef IOTFUZZ_FUZZERS_MUTATE_GRAMMAR_MUTATOR_H_
+#define IOTFUZZ_FUZZERS_MUTATE_GRAMMAR_MUTATOR_H_
 
 #include <cstdint>
 #include <functional>
@@ -29,7 +29,16 @@
 #include "fuzzers/grammar/serializer.h"
 #include "fuzzers/grammar/tree.h"
 
-namespace iotfuzz::grammar {
+namespace iotfuzz::mutate {
+
+using grammar::ExprId;
+using grammar::Grammar;
+using grammar::NodeId;
+using grammar::Rng;
+using grammar::Serializer;
+using grammar::Generator;
+using grammar::GeneratorLimits;
+using grammar::Tree;
 
 enum class MutationKind : uint8_t {
   kRegenerate,
@@ -66,9 +75,9 @@ struct MutatorOptions {
   std::vector<std::string> dictionary;    // extra tokens (the grammar's literals are always used)
 };
 
-class Mutator {
+class GrammarMutator {
  public:
-  Mutator(const Grammar& grammar, MutatorOptions options = {});
+  GrammarMutator(const Grammar& grammar, MutatorOptions options = {});
 
   // Applies 1..max_stacked operations to `tree`; `donor` (may be null) feeds
   // Splice. Appends the names of the operations applied to `applied`.
@@ -118,6 +127,6 @@ class Mutator {
   std::string scratch_;
 };
 
-}  // namespace iotfuzz::grammar
+}  // namespace iotfuzz::mutate
 
-#endif  // IOTFUZZ_FUZZERS_GRAMMAR_MUTATOR_H_
+#endif  // IOTFUZZ_FUZZERS_MUTATE_GRAMMAR_MUTATOR_H_

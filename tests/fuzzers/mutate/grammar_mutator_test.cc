@@ -1,4 +1,4 @@
-#include "fuzzers/grammar/mutator.h"
+#include "fuzzers/mutate/grammar_mutator.h"
 
 #include <set>
 
@@ -8,7 +8,8 @@
 #include "fuzzers/grammar/input_parser.h"
 #include "fuzzers/grammar/tree_printer.h"
 
-namespace iotfuzz::grammar {
+namespace iotfuzz::mutate {
+using namespace grammar;  // NOLINT
 namespace {
 
 constexpr std::string_view kMqtt = R"(
@@ -37,7 +38,7 @@ property = x"01" u8 in {0, 1} | x"02" u32be | x"26" mqtt_string mqtt_string ;
 mqtt_string = n: u16be = length(s) s: utf8{0,200} ;
 )";
 
-TEST_CASE("Every mutation kind has a name and sequences print like libFuzzer's", "[grammar][mutator]") {
+TEST_CASE("Every mutation kind has a name and sequences print like libFuzzer's", "[mutate]") {
   std::set<std::string> names;
   for (int k = 0; k < kMutationKindCount; ++k) names.insert(MutationName(static_cast<MutationKind>(k)));
   CHECK(names.size() == kMutationKindCount);
@@ -45,9 +46,9 @@ TEST_CASE("Every mutation kind has a name and sequences print like libFuzzer's",
         "MS: 2 SwapAlternative-RelationLie-");
 }
 
-TEST_CASE("Each mutation kind applies to an MQTT stream and changes it", "[grammar][mutator]") {
+TEST_CASE("Each mutation kind applies to an MQTT stream and changes it", "[mutate]") {
   Grammar g = LoadGrammarText(kMqtt, "mqtt").grammar;
-  Mutator mutator(g);
+  GrammarMutator mutator(g);
   Generator& generator = mutator.generator();
   Serializer serializer(g);
   Rng rng(21);
@@ -68,9 +69,9 @@ TEST_CASE("Each mutation kind applies to an MQTT stream and changes it", "[gramm
   }
 }
 
-TEST_CASE("Structure-preserving mutations keep every relation true", "[grammar][mutator]") {
+TEST_CASE("Structure-preserving mutations keep every relation true", "[mutate]") {
   Grammar g = LoadGrammarText(kMqtt, "mqtt").grammar;
-  Mutator mutator(g);
+  GrammarMutator mutator(g);
   Serializer serializer(g);
   InputParser parser(g);
   Rng rng(33);
@@ -94,9 +95,9 @@ TEST_CASE("Structure-preserving mutations keep every relation true", "[grammar][
   CHECK(checked > 300);
 }
 
-TEST_CASE("A relation lie reaches the bytes and parsing finds it", "[grammar][mutator]") {
+TEST_CASE("A relation lie reaches the bytes and parsing finds it", "[mutate]") {
   Grammar g = LoadGrammarText("start m;\nm = n: u16be = length(p) p: bytes{4,4} ;", "lie.grammar").grammar;
-  Mutator mutator(g);
+  GrammarMutator mutator(g);
   Serializer serializer(g);
   InputParser parser(g);
   Rng rng(2);
@@ -115,11 +116,11 @@ TEST_CASE("A relation lie reaches the bytes and parsing finds it", "[grammar][mu
   CHECK(lies_seen > 80);
 }
 
-TEST_CASE("Mutation is deterministic for a seed and honours the size limit", "[grammar][mutator]") {
+TEST_CASE("Mutation is deterministic for a seed and honours the size limit", "[mutate]") {
   Grammar g = LoadGrammarText(kMqtt, "mqtt").grammar;
   MutatorOptions options;
   options.max_size = 200;
-  Mutator a(g, options), b(g, options);
+  GrammarMutator a(g, options), b(g, options);
   Serializer serializer(g);
   Rng ra(77), rb(77);
   Tree ta = a.generator().Generate(ra);
@@ -141,4 +142,4 @@ TEST_CASE("Mutation is deterministic for a seed and honours the size limit", "[g
 }
 
 }  // namespace
-}  // namespace iotfuzz::grammar
+}  // namespace iotfuzz::mutate

@@ -1,11 +1,13 @@
-#include "fuzzers/grammar/mutator.h"
+#include "fuzzers/mutate/grammar_mutator.h"
 
 #include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
 
-namespace iotfuzz::grammar {
+namespace iotfuzz::mutate {
+
+using namespace grammar;  // NOLINT: the mutator works on every grammar type
 namespace {
 
 bool IsScalarKind(ExprKind k) {
@@ -85,7 +87,7 @@ std::string FormatMutationSequence(const std::vector<MutationKind>& applied) {
   return out;
 }
 
-Mutator::Mutator(const Grammar& grammar, MutatorOptions options)
+GrammarMutator::GrammarMutator(const Grammar& grammar, MutatorOptions options)
     : g_(grammar), options_(std::move(options)), generator_(grammar, options_.generator), serializer_(grammar) {
   std::set<std::string> unique;
   for (const Expr& e : g_.exprs) {
@@ -97,7 +99,7 @@ Mutator::Mutator(const Grammar& grammar, MutatorOptions options)
   tokens_.assign(unique.begin(), unique.end());
 }
 
-std::vector<NodeId> Mutator::Candidates(const Tree& tree, bool (*accept)(const Grammar&, const Tree&, NodeId)) const {
+std::vector<NodeId> GrammarMutator::Candidates(const Tree& tree, bool (*accept)(const Grammar&, const Tree&, NodeId)) const {
   std::vector<NodeId> out;
   for (NodeId id : tree.Reachable()) {
     if (accept(g_, tree, id)) out.push_back(id);
@@ -105,18 +107,18 @@ std::vector<NodeId> Mutator::Candidates(const Tree& tree, bool (*accept)(const G
   return out;
 }
 
-NodeId Mutator::PickCandidate(const Tree& tree, Rng& rng, bool (*accept)(const Grammar&, const Tree&, NodeId)) const {
+NodeId GrammarMutator::PickCandidate(const Tree& tree, Rng& rng, bool (*accept)(const Grammar&, const Tree&, NodeId)) const {
   std::vector<NodeId> c = Candidates(tree, accept);
   return c.empty() ? kNone : c[rng.Below(c.size())];
 }
 
-size_t Mutator::CurrentSize(const Tree& tree) {
+size_t GrammarMutator::CurrentSize(const Tree& tree) {
   scratch_.clear();
   serializer_.Serialize(tree, scratch_);
   return scratch_.size();
 }
 
-NodeId Mutator::RegenerateAt(Tree& tree, NodeId old, ExprId expr, Rng& rng) {
+NodeId GrammarMutator::RegenerateAt(Tree& tree, NodeId old, ExprId expr, Rng& rng) {
   NodeId parent = tree.node(old).parent;
   size_t current = CurrentSize(tree);
   uint32_t budget = static_cast<uint32_t>(
@@ -129,20 +131,20 @@ NodeId Mutator::RegenerateAt(Tree& tree, NodeId old, ExprId expr, Rng& rng) {
   return fresh;
 }
 
-bool Mutator::SetLeafBytes(Tree& tree, NodeId node, std::string data) {
+bool GrammarMutator::SetLeafBytes(Tree& tree, NodeId node, std::string data) {
   tree.SetBytes(node, data);
   tree.node(node).flags &= static_cast<uint8_t>(~kExact);
   return true;
 }
 
-bool Mutator::Regenerate(Tree& tree, Rng& rng) {
+bool GrammarMutator::Regenerate(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, AnyStructured);
   if (id == kNone) return false;
   RegenerateAt(tree, id, tree.node(id).expr, rng);
   return true;
 }
 
-bool Mutator::SwapAlternative(Tree& tree, Rng& rng) {
+bool GrammarMutator::SwapAlternative(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsChoice);
   if (id == kNone) return false;
   const Expr& e = g_.expr(tree.node(id).expr);
@@ -156,7 +158,7 @@ bool Mutator::SwapAlternative(Tree& tree, Rng& rng) {
   return true;
 }
 
-bool Mutator::Splice(Tree& tree, Rng& rng, const Tree* donor) {
+bool GrammarMutator::Splice(Tree& tree, Rng& rng, const Tree* donor) {
   if (!donor || donor->empty()) return false;
   std::vector<NodeId> mine = Candidates(tree, AnyStructured);
   if (mine.empty()) return false;
@@ -177,7 +179,7 @@ bool Mutator::Splice(Tree& tree, Rng& rng, const Tree* donor) {
   return false;
 }
 
-bool Mutator::RepeatInsert(Tree& tree, Rng& rng) {
+bool GrammarMutator::RepeatInsert(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsRepeat);
   if (id == kNone) return false;
   const Expr& e = g_.expr(tree.node(id).expr);
@@ -198,7 +200,7 @@ bool Mutator::RepeatInsert(Tree& tree, Rng& rng) {
   return true;
 }
 
-bool Mutator::RepeatDelete(Tree& tree, Rng& rng) {
+bool GrammarMutator::RepeatDelete(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsNonEmptyRepeat);
   if (id == kNone) return false;
   const Expr& e = g_.expr(tree.node(id).expr);
@@ -208,7 +210,7 @@ bool Mutator::RepeatDelete(Tree& tree, Rng& rng) {
   return true;
 }
 
-bool Mutator::RepeatDuplicate(Tree& tree, Rng& rng) {
+bool GrammarMutator::RepeatDuplicate(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsNonEmptyRepeat);
   if (id == kNone) return false;
   std::vector<NodeId> kids = tree.Children(id);
@@ -218,7 +220,7 @@ bool Mutator::RepeatDuplicate(Tree& tree, Rng& rng) {
   return true;
 }
 
-bool Mutator::RepeatSwap(Tree& tree, Rng& rng) {
+bool GrammarMutator::RepeatSwap(Tree& tree, Rng& rng) {
   std::vector<NodeId> repeats = Candidates(tree, IsNonEmptyRepeat);
   repeats.erase(std::remove_if(repeats.begin(), repeats.end(), [&](NodeId r) { return tree.ChildCount(r) < 2; }),
                 repeats.end());
@@ -234,7 +236,7 @@ bool Mutator::RepeatSwap(Tree& tree, Rng& rng) {
   return true;
 }
 
-bool Mutator::ToggleOptional(Tree& tree, Rng& rng) {
+bool GrammarMutator::ToggleOptional(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsOptional);
   if (id == kNone) return false;
   Node& n = tree.node(id);
@@ -250,7 +252,7 @@ bool Mutator::ToggleOptional(Tree& tree, Rng& rng) {
   return true;
 }
 
-bool Mutator::IntBoundary(Tree& tree, Rng& rng) {
+bool GrammarMutator::IntBoundary(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsFreeScalar);
   if (id == kNone) return false;
   uint64_t max = Generator::MaxValue(g_.expr(tree.node(id).expr));
@@ -261,7 +263,7 @@ bool Mutator::IntBoundary(Tree& tree, Rng& rng) {
   return true;
 }
 
-bool Mutator::IntDelta(Tree& tree, Rng& rng) {
+bool GrammarMutator::IntDelta(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsFreeScalar);
   if (id == kNone) return false;
   uint64_t max = Generator::MaxValue(g_.expr(tree.node(id).expr));
@@ -272,7 +274,7 @@ bool Mutator::IntDelta(Tree& tree, Rng& rng) {
   return true;
 }
 
-bool Mutator::EnumValue(Tree& tree, Rng& rng) {
+bool GrammarMutator::EnumValue(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsChoosableScalar);
   if (id == kNone) return false;
   const Expr& e = g_.expr(tree.node(id).expr);
@@ -287,7 +289,7 @@ bool Mutator::EnumValue(Tree& tree, Rng& rng) {
   return true;
 }
 
-bool Mutator::DictionaryToken(Tree& tree, Rng& rng) {
+bool GrammarMutator::DictionaryToken(Tree& tree, Rng& rng) {
   if (tokens_.empty()) return false;
   NodeId id = PickCandidate(tree, rng, IsBlob);
   if (id == kNone) return false;
@@ -301,7 +303,7 @@ bool Mutator::DictionaryToken(Tree& tree, Rng& rng) {
   return SetLeafBytes(tree, id, std::move(data));
 }
 
-bool Mutator::StringLength(Tree& tree, Rng& rng) {
+bool GrammarMutator::StringLength(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsBlob);
   if (id == kNone) return false;
   const Expr& e = g_.expr(tree.node(id).expr);
@@ -327,7 +329,7 @@ bool Mutator::StringLength(Tree& tree, Rng& rng) {
   return SetLeafBytes(tree, id, std::move(data));
 }
 
-bool Mutator::ByteHavoc(Tree& tree, Rng& rng) {
+bool GrammarMutator::ByteHavoc(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsLeafWithBytes);
   if (id == kNone) return false;
   std::string data(tree.Bytes(id));
@@ -358,7 +360,7 @@ bool Mutator::ByteHavoc(Tree& tree, Rng& rng) {
   return SetLeafBytes(tree, id, std::move(data));
 }
 
-bool Mutator::RelationLie(Tree& tree, Rng& rng) {
+bool GrammarMutator::RelationLie(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsRelation);
   if (id == kNone) return false;
   Node& n = tree.node(id);
@@ -385,7 +387,7 @@ bool Mutator::RelationLie(Tree& tree, Rng& rng) {
   return true;
 }
 
-bool Mutator::ConstraintLie(Tree& tree, Rng& rng) {
+bool GrammarMutator::ConstraintLie(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsConstrainedScalar);
   if (id == kNone) return false;
   const Expr& e = g_.expr(tree.node(id).expr);
@@ -410,7 +412,7 @@ bool Mutator::ConstraintLie(Tree& tree, Rng& rng) {
   return true;
 }
 
-bool Mutator::Apply(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor) {
+bool GrammarMutator::Apply(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor) {
   bool applied = ApplyUnrepaired(kind, tree, rng, donor);
   // Lies and presence toggles break consistency on purpose; everything else
   // keeps conditional fields in line with what they depend on.
@@ -423,7 +425,7 @@ bool Mutator::Apply(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor) 
   return applied;
 }
 
-bool Mutator::ApplyUnrepaired(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor) {
+bool GrammarMutator::ApplyUnrepaired(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor) {
   switch (kind) {
     case MutationKind::kRegenerate: return Regenerate(tree, rng);
     case MutationKind::kSwapAlternative: return SwapAlternative(tree, rng);
@@ -445,7 +447,7 @@ bool Mutator::ApplyUnrepaired(MutationKind kind, Tree& tree, Rng& rng, const Tre
   return false;
 }
 
-MutationKind Mutator::PickKind(Rng& rng) {
+MutationKind GrammarMutator::PickKind(Rng& rng) {
   if (rng.Chance(g_.lie_numerator, g_.lie_denominator)) {
     return rng.Chance(1, 2) ? MutationKind::kRelationLie : MutationKind::kConstraintLie;
   }
@@ -453,7 +455,7 @@ MutationKind Mutator::PickKind(Rng& rng) {
   return static_cast<MutationKind>(rng.Below(static_cast<int>(MutationKind::kRelationLie)));
 }
 
-bool Mutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector<MutationKind>* applied) {
+bool GrammarMutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector<MutationKind>* applied) {
   if (tree.empty()) return false;
   Tree backup = tree;
   uint32_t stacked = 1 + static_cast<uint32_t>(rng.Below(options_.max_stacked));
@@ -477,4 +479,4 @@ bool Mutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector<Mutati
   return done > 0;
 }
 
-}  // namespace iotfuzz::grammar
+}  // namespace iotfuzz::mutate
