@@ -72,6 +72,21 @@ NodeId FieldResolver::Find(const Tree& tree, NodeId from, ExprId target) const {
   return kNone;
 }
 
+NodeId FieldResolver::FindRelated(const Tree& tree, NodeId from, ExprId target) const {
+  if (target == kNone || from == kNone) return kNone;
+  ExprId from_expr = tree.node(from).expr;
+  if (from_expr == kNone || owning_rule_[from_expr] != owning_rule_[target]) return Find(tree, from, target);
+  NodeId searched = kNone;
+  for (NodeId a = from; a != kNone; a = tree.node(a).parent) {
+    NodeId found = FindBelow(tree, a, target, searched);
+    if (found != kNone) return found;
+    ExprId e = tree.node(a).expr;
+    if (e != kNone && g_.expr(e).kind == ExprKind::kRuleRef) return kNone;  // the rule instance ends here
+    searched = a;
+  }
+  return kNone;
+}
+
 NodeId FieldResolver::PreviousInRepetition(const Tree& tree, NodeId node) const {
   // Climb to the element: the ancestor whose parent is a repetition.
   NodeId element = node;

@@ -31,6 +31,12 @@ class FieldResolver {
   // subtrees of `from`'s ancestors, innermost first. kNone when absent.
   NodeId Find(const Tree& tree, NodeId from, ExprId target) const;
 
+  // Like Find, but for a field of the same rule as `from`'s: the search stops
+  // at the enclosing rule instance, so an absent field of this CoAP option is
+  // not mistaken for the same field of the previous option. Falls back to
+  // Find when `target` belongs to another rule.
+  NodeId FindRelated(const Tree& tree, NodeId from, ExprId target) const;
+
   // For a node inside an element of a repetition: the same field in the
   // previous element, kNone for the first element.
   NodeId PreviousInRepetition(const Tree& tree, NodeId node) const;

@@ -241,30 +241,38 @@ NodeId Generator::Gen(Tree& tree, ExprId id, NodeId parent, Rng& rng, uint32_t d
 }
 
 int Generator::RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget) {
+  // Whether `id` still hangs from the root through present nodes.
+  auto attached = [&](NodeId id) {
+    if (id == tree.root()) return true;
+    for (NodeId a = tree.node(id).parent; a != kNone; a = tree.node(a).parent) {
+      if (tree.node(a).flags & kAbsent) return false;
+      if (a == tree.root()) return true;
+    }
+    return false;
+  };
   int repaired = 0;
-  // Each repair can add conditionals of its own; bounded passes.
-  for (int pass = 0; pass < 8; ++pass) {
+  // A repair can add conditionals of its own, which the next pass sees.
+  for (int pass = 0; pass < 16; ++pass) {
     bool changed = false;
     for (NodeId id : tree.Reachable()) {
       const Node& n = tree.node(id);
       if (n.expr == kNone || (n.flags & kRaw)) continue;
       const Expr& e = g_.expr(n.expr);
       if (e.kind != ExprKind::kConditional || IsPresenceControlled(n.expr, e.condition)) continue;
+      if (!attached(id)) continue;  // dropped by an earlier repair in this pass
       bool should = conditions_.Evaluate(tree, id, e.condition);
       bool is = !(n.flags & kAbsent);
       if (should == is) continue;
+      tree.node(id).first_child = tree.node(id).last_child = kNone;
       if (should) {
         tree.node(id).flags &= static_cast<uint8_t>(~kAbsent);
-        tree.node(id).first_child = tree.node(id).last_child = kNone;
         budget_ = byte_budget;
         Gen(tree, e.children[0], id, rng, 1);
       } else {
         tree.node(id).flags |= kAbsent;
-        tree.node(id).first_child = tree.node(id).last_child = kNone;
       }
       ++repaired;
       changed = true;
-      break;  // the reachable list is stale now
     }
     if (!changed) break;
   }
@@ -282,6 +290,9 @@ Tree Generator::Generate(Rng& rng, RuleId rule) {
   if (rule == kNone) return tree;
   budget_ = limits_.max_bytes;
   tree.set_root(Gen(tree, g_.rules[rule].body, kNone, rng, 0));
+  // Conditions on fields generated later (an extension present only when a
+  // computed nibble says 13) are settled once the whole tree exists.
+  RepairConditionals(tree, rng, limits_.max_bytes / 4 + 16);
   return tree;
 }
 

@@ -63,13 +63,32 @@ enum class RelationKind : uint8_t {
 
 const char* RelationKindName(RelationKind kind);
 
+// How a relation's value is split over several fields. CoAP writes an
+// option delta or length v as a 4-bit nibble plus an extension:
+//   v < 13: nibble v, no extension; v < 269: nibble 13, extension v - 13 (one
+//   byte); else nibble 14, extension v - 269 (two bytes). Nibble 15 is
+//   reserved.
+// `nibble13(r)` is the nibble of relation r, `ext13(r)` its extension; the
+// parser adds the decoded parts back up.
+enum class RelationCodec : uint8_t { kNone, kNibble13, kExt13 };
+
+const char* RelationCodecName(RelationCodec codec);
+
 struct Relation {
   RelationKind kind = RelationKind::kNone;
+  RelationCodec codec = RelationCodec::kNone;
   std::vector<std::string> target;
   int64_t multiplier = 1;
   int64_t addend = 0;
   SourcePos pos;
 };
+
+// The field value a codec gives for relation value `v`.
+uint64_t EncodeRelationCodec(RelationCodec codec, uint64_t v);
+// The part of the relation value a field with `codec` holding `field` stands
+// for (nibble 13 stands for 13, nibble 14 for 269). False for reserved
+// values (nibble 15).
+bool DecodeRelationCodec(RelationCodec codec, uint64_t field, uint64_t& part);
 
 // What values a scalar field may take. Mutation lies by leaving this set.
 enum class ConstraintKind : uint8_t {

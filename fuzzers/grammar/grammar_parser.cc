@@ -40,6 +40,36 @@ const char* RelationKindName(RelationKind kind) {
   return "?";
 }
 
+const char* RelationCodecName(RelationCodec codec) {
+  switch (codec) {
+    case RelationCodec::kNone: return "";
+    case RelationCodec::kNibble13: return "nibble13";
+    case RelationCodec::kExt13: return "ext13";
+  }
+  return "?";
+}
+
+uint64_t EncodeRelationCodec(RelationCodec codec, uint64_t v) {
+  switch (codec) {
+    case RelationCodec::kNone: return v;
+    case RelationCodec::kNibble13: return v < 13 ? v : v < 269 ? 13 : 14;
+    case RelationCodec::kExt13: return v < 13 ? 0 : v < 269 ? v - 13 : v - 269;
+  }
+  return v;
+}
+
+bool DecodeRelationCodec(RelationCodec codec, uint64_t field, uint64_t& part) {
+  switch (codec) {
+    case RelationCodec::kNone: part = field; return true;
+    case RelationCodec::kNibble13:
+      if (field == 15) return false;
+      part = field < 13 ? field : field == 13 ? 13 : 269;
+      return true;
+    case RelationCodec::kExt13: part = field; return true;
+  }
+  return false;
+}
+
 std::optional<RuleId> Grammar::FindRule(std::string_view name) const {
   auto it = rule_index.find(name);
   if (it == rule_index.end()) return std::nullopt;
@@ -288,6 +318,11 @@ class Parser {
   }
 
   void ValueSuffix(ExprId id) {
+    // `x: if (c) u8 = ...` and `x: u8? = ...` give the value to the number inside.
+    while ((E(id).kind == ExprKind::kConditional || E(id).kind == ExprKind::kOptional) &&
+           (At().Is("=") || At().IsWord("in") || At().IsWord("interesting"))) {
+      id = E(id).children[0];
+    }
     if (At().Is("=")) {
       const Token& eq = At();
       if (!IsScalar(E(id))) {
@@ -323,6 +358,10 @@ class Parser {
     }
     Relation r;
     r.pos = At().pos;
+    if ((At().IsWord("nibble13") || At().IsWord("ext13")) && At(1).Is("(")) {
+      r.codec = Take().text == "nibble13" ? RelationCodec::kNibble13 : RelationCodec::kExt13;
+      Take();
+    }
     std::string fn = Identifier("a number or a relation: length(f), count(f), present(f), delta(f)");
     if (fn == "length") r.kind = RelationKind::kLength;
     else if (fn == "count") r.kind = RelationKind::kCount;
@@ -341,6 +380,7 @@ class Parser {
       int64_t v = static_cast<int64_t>(SmallInteger("a number"));
       r.addend += minus ? -v : v;
     }
+    if (r.codec != RelationCodec::kNone) Expect(")", "')' closing the codec");
     E(id).relation = std::move(r);
   }
 

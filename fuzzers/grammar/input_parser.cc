@@ -52,20 +52,32 @@ bool InputParser::CheckConstraint(const Expr& e, uint64_t value) const {
 bool InputParser::DemandedValue(ExprId target, NodeId self, RelationKind kind, uint64_t& value) {
   NodeId parent = tree_->node(self).parent;
   if (parent == kNone) return false;
+  // The fields holding parts of the relation (one, or a nibble and its
+  // extension) add up to its value.
+  bool found = false;
+  int64_t sum = 0;
+  int64_t multiplier = 1;
+  int64_t addend = 0;
   for (ExprId field_expr : resolver_.RelationsOn(target)) {
     const Relation& rel = g_.expr(field_expr).relation;
     if (rel.kind != kind) continue;
-    NodeId field = resolver_.Find(*tree_, parent, field_expr);
+    NodeId field = resolver_.FindRelated(*tree_, parent, field_expr);
     if (field == kNone || (tree_->node(field).flags & kAbsent)) continue;
     // Only a field whose target has not been read yet speaks about this one.
     NodeId read = resolver_.Find(*tree_, field, target);
     if (read != kNone && read != self) continue;
-    int64_t raw = static_cast<int64_t>(tree_->node(field).value) - rel.addend;
-    if (raw < 0 || rel.multiplier <= 0 || raw % rel.multiplier != 0) continue;
-    value = static_cast<uint64_t>(raw / rel.multiplier);
-    return true;
+    uint64_t part = 0;
+    if (!DecodeRelationCodec(rel.codec, tree_->node(field).value, part)) return false;
+    sum += static_cast<int64_t>(part);
+    multiplier = rel.multiplier;
+    addend = rel.addend;
+    found = true;
   }
-  return false;
+  if (!found) return false;
+  int64_t raw = sum - addend;
+  if (raw < 0 || multiplier <= 0 || raw % multiplier != 0) return false;
+  value = static_cast<uint64_t>(raw / multiplier);
+  return true;
 }
 
 bool InputParser::MatchScalar(const Expr& e, NodeId node, size_t& pos, size_t end, bool relaxed) {
@@ -359,19 +371,28 @@ bool InputParser::MatchNode(ExprId id, NodeId node, size_t& pos, size_t end, boo
     case ExprKind::kBytes: case ExprKind::kString:
       return MatchBlob(e, node, pos, end, relaxed, /*exact_length=*/false);
     case ExprKind::kVirtual: {
-      // A delta read earlier in this element gives the value back.
+      // The delta read earlier in this element (one field, or a nibble and
+      // its extension) gives the value back.
       uint64_t value = 0;
+      uint64_t delta = 0;
+      bool has_delta = false;
       for (ExprId field_expr : resolver_.RelationsOn(id)) {
         const Relation& rel = g_.expr(field_expr).relation;
         if (rel.kind != RelationKind::kDelta) continue;
-        NodeId field = resolver_.Find(*tree_, node, field_expr);
-        if (field == kNone) continue;
+        NodeId field = resolver_.FindRelated(*tree_, node, field_expr);
+        if (field == kNone || (tree_->node(field).flags & kAbsent)) continue;
+        uint64_t part = 0;
+        if (!DecodeRelationCodec(rel.codec, tree_->node(field).value, part)) {
+          if (!relaxed) return false;  // a reserved nibble
+          tree_->node(field).flags |= kLying;
+          part = 0;
+        }
+        delta += part;
+        has_delta = true;
+      }
+      if (has_delta) {
         NodeId previous = resolver_.PreviousInRepetition(*tree_, node);
-        int64_t delta = rel.multiplier > 0
-                            ? (static_cast<int64_t>(tree_->node(field).value) - rel.addend) / rel.multiplier
-                            : 0;
-        value = (previous == kNone ? 0 : tree_->node(previous).value) + static_cast<uint64_t>(delta);
-        break;
+        value = (previous == kNone ? 0 : tree_->node(previous).value) + delta;
       }
       tree_->node(node).value = value;
       if (!CheckConstraint(e, value)) {

@@ -83,7 +83,7 @@ uint64_t Serializer::Relate(const Tree& tree, NodeId field) {
       break;
     }
   }
-  return static_cast<uint64_t>(base * rel.multiplier + rel.addend);
+  return EncodeRelationCodec(rel.codec, static_cast<uint64_t>(base * rel.multiplier + rel.addend));
 }
 
 uint64_t Serializer::ScalarValue(const Tree& tree, NodeId id) {

@@ -88,6 +88,7 @@ class GrammarMutator {
   bool Apply(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor);
 
   void set_byte_mutator(ByteMutator mutator) { byte_mutator_ = std::move(mutator); }
+  void set_max_size(size_t max_size) { options_.max_size = max_size; }
   Serializer& serializer() { return serializer_; }
   Generator& generator() { return generator_; }
 

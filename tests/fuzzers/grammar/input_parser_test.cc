@@ -1,5 +1,7 @@
 #include "fuzzers/grammar/input_parser.h"
 
+#include <set>
+
 #include <catch2/catch.hpp>
 
 #include "fuzzers/grammar/generator.h"
@@ -177,6 +179,96 @@ TEST_CASE("CoAP option numbers are reconstructed from their deltas", "[grammar]"
   }
   CHECK(numbers == std::vector<uint64_t>{3, 11});
   CHECK(serializer.Serialize(parsed.tree) == msg);
+}
+
+}  // namespace
+}  // namespace iotfuzz::grammar
+
+namespace iotfuzz::grammar {
+namespace {
+
+constexpr std::string_view kCoapExtended = R"(
+message = bits { ver:2 = 1, type:2, tkl:4 = length(token) } code: u8 mid: u16be token: bytes{0,8}
+          options: option{0,8} payload: (x"ff" bytes{1,})? ;
+option = bits { dn:4 = nibble13(delta(number)), ln:4 = nibble13(length(value)) }
+         dx1: if (dn == 13) u8 = ext13(delta(number))
+         dx2: if (dn == 14) u16be = ext13(delta(number))
+         lx1: if (ln == 13) u8 = ext13(length(value))
+         lx2: if (ln == 14) u16be = ext13(length(value))
+         number: virtual u16be in {1, 3, 11, 12, 15, 27, 60, 258, 2049}
+         value: bytes{0,300} ;
+)";
+
+// A plain CoAP option decoder, written from RFC 7252 section 3.1.
+struct DecodedOption {
+  uint32_t number;
+  size_t length;
+};
+bool DecodeOptions(const std::string& m, std::vector<DecodedOption>& out) {
+  size_t pos = 4 + (static_cast<uint8_t>(m[0]) & 0x0f);
+  uint32_t number = 0;
+  while (pos < m.size() && static_cast<uint8_t>(m[pos]) != 0xff) {
+    uint8_t b = static_cast<uint8_t>(m[pos++]);
+    uint32_t fields[2] = {static_cast<uint32_t>(b >> 4), static_cast<uint32_t>(b & 0x0f)};
+    for (uint32_t& f : fields) {
+      if (f == 13) {
+        if (pos + 1 > m.size()) return false;
+        f = 13 + static_cast<uint8_t>(m[pos++]);
+      } else if (f == 14) {
+        if (pos + 2 > m.size()) return false;
+        f = 269 + ((static_cast<uint8_t>(m[pos]) << 8) | static_cast<uint8_t>(m[pos + 1]));
+        pos += 2;
+      } else if (f == 15) {
+        return false;
+      }
+    }
+    number += fields[0];
+    if (pos + fields[1] > m.size()) return false;
+    out.push_back({number, fields[1]});
+    pos += fields[1];
+  }
+  return true;
+}
+
+TEST_CASE("CoAP options with extended deltas and lengths are generated and parsed back", "[grammar]") {
+  Grammar g = LoadGrammarText(kCoapExtended, "coap_ext.grammar").grammar;
+  Generator generator(g);
+  Serializer serializer(g);
+  InputParser parser(g);
+  Rng rng(17);
+  const std::set<uint32_t> allowed = {1, 3, 11, 12, 15, 27, 60, 258, 2049};
+  int extended = 0;
+  for (int i = 0; i < 400; ++i) {
+    std::string bytes = serializer.Serialize(generator.Generate(rng));
+    INFO("input " << i);
+    std::vector<DecodedOption> options;
+    REQUIRE(DecodeOptions(bytes, options));
+    uint32_t previous = 0;
+    for (const auto& o : options) {
+      CHECK(allowed.count(o.number) == 1);
+      CHECK(o.number >= previous);
+      previous = o.number;
+      if (o.number - previous >= 13 || o.length >= 13) ++extended;
+    }
+    ParseResult parsed = parser.Parse(bytes);
+    CHECK(parsed.complete());
+    CHECK(parsed.lying_fields == 0);
+    CHECK(serializer.Serialize(parsed.tree) == bytes);
+  }
+  CHECK(extended > 50);
+
+  // Block1 (27) then Size1 (60): deltas 27 and 33, both one-byte extensions;
+  // then option 2049: delta 1989, a two-byte extension.
+  std::string msg("\x40\x03\x00\x01" "\xd1\x0e\x08" "\xd1\x14\x01" "\xe0\x06\xb8" "\xff" "x", 15);
+  ParseResult parsed = parser.Parse(msg);
+  CHECK(parsed.complete());
+  CHECK(parsed.lying_fields == 0);
+  std::vector<uint64_t> numbers;
+  for (NodeId id = 0; id < parsed.tree.size(); ++id) {
+    const Node& n = parsed.tree.node(id);
+    if (n.expr != kNone && g.expr(n.expr).kind == ExprKind::kVirtual) numbers.push_back(n.value);
+  }
+  CHECK(numbers == std::vector<uint64_t>{27, 60, 2049});
 }
 
 }  // namespace

@@ -1,0 +1,87 @@
+#include "fuzzers/mutate/mutation_session.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "fuzzers/grammar/grammar_loader.h"
+
+namespace iotfuzz::mutate {
+
+uint64_t MutationSession::Hash(std::string_view bytes) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+MutationSession::MutationSession(const std::string& grammar_path, MutatorOptions options) {
+  grammar::LoadedGrammar loaded = grammar::LoadGrammarFile(grammar_path);
+  grammar_ = std::make_unique<grammar::Grammar>(std::move(loaded.grammar));
+  parser_ = std::make_unique<grammar::InputParser>(*grammar_);
+  serializer_ = std::make_unique<grammar::Serializer>(*grammar_);
+  mutator_ = std::make_unique<GrammarMutator>(*grammar_, std::move(options));
+}
+
+const grammar::Tree& MutationSession::TreeOf(std::string_view input) {
+  uint64_t key = Hash(input);
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return it->second;
+  if (cache_.size() >= kCacheLimit) cache_.clear();
+  return cache_.emplace(key, parser_->Parse(input).tree).first->second;
+}
+
+bool MutationSession::Mutate(std::string_view input, std::string_view donor, size_t max_size, uint64_t seed,
+                             std::string& out) {
+  last_.clear();
+  grammar::Rng rng(seed);
+  grammar::Tree tree = TreeOf(input);
+  const grammar::Tree* donor_tree = donor.empty() ? nullptr : &TreeOf(donor);
+  mutator_->set_max_size(max_size);
+  if (!mutator_->Mutate(tree, rng, donor_tree, &last_)) return false;
+  out.clear();
+  serializer_->Serialize(tree, out);
+  return out.size() <= max_size;
+}
+
+bool MutationSession::CrossOver(std::string_view a, std::string_view b, size_t max_size, uint64_t seed,
+                                std::string& out) {
+  last_.clear();
+  grammar::Rng rng(seed);
+  grammar::Tree tree = TreeOf(a);
+  const grammar::Tree& donor = TreeOf(b);
+  mutator_->set_max_size(max_size);
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    grammar::Tree candidate = tree;
+    if (!mutator_->Apply(MutationKind::kSplice, candidate, rng, &donor)) continue;
+    out.clear();
+    serializer_->Serialize(candidate, out);
+    if (out.size() <= max_size) {
+      last_.push_back(MutationKind::kSplice);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string ResolveGrammarPath(const char* built_in) {
+  if (const char* env = std::getenv("IOTFUZZ_GRAMMAR")) {
+    std::string value(env);
+    return value == "none" ? std::string() : value;
+  }
+  if (!built_in || !*built_in) return {};
+  std::error_code ec;
+  if (std::filesystem::exists(built_in, ec)) return built_in;
+  // Next to the binary, by file name.
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    std::filesystem::path beside = self.parent_path() / std::filesystem::path(built_in).filename();
+    if (std::filesystem::exists(beside, ec)) return beside.string();
+  }
+  return built_in;  // loading will report it missing
+}
+
+}  // namespace iotfuzz::mutate

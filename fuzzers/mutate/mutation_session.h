@@ -1,0 +1,68 @@
+// What both engine adapters share: a loaded grammar with its parser,
+// serializer and mutator, and a cache of parsed corpus entries so each input
+// is parsed once (keyed by a hash of its bytes). Inputs stay raw bytes on
+// disk; trees are only a cache.
+#ifndef IOTFUZZ_FUZZERS_MUTATE_MUTATION_SESSION_H_
+#define IOTFUZZ_FUZZERS_MUTATE_MUTATION_SESSION_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "fuzzers/grammar/grammar.h"
+#include "fuzzers/grammar/input_parser.h"
+#include "fuzzers/grammar/serializer.h"
+#include "fuzzers/mutate/grammar_mutator.h"
+
+namespace iotfuzz::mutate {
+
+class MutationSession {
+ public:
+  // Loads `grammar_path`; throws iotfuzz::Error (or GrammarError) when it
+  // cannot.
+  MutationSession(const std::string& grammar_path, MutatorOptions options);
+
+  // Writes a grammar-aware mutation of `input` to `out` (at most `max_size`
+  // bytes). `donor` (may be empty) feeds crossover. Returns false when no
+  // mutation applied; `out` is then unspecified.
+  bool Mutate(std::string_view input, std::string_view donor, size_t max_size, uint64_t seed, std::string& out);
+
+  // Crossover: a subtree of `b` spliced into `a`.
+  bool CrossOver(std::string_view a, std::string_view b, size_t max_size, uint64_t seed, std::string& out);
+
+  // The parsed tree of `input`, from the cache when seen before.
+  const grammar::Tree& TreeOf(std::string_view input);
+
+  // The mutation names of the last Mutate/CrossOver ("MS: 2 ...-").
+  const std::vector<MutationKind>& last_mutations() const { return last_; }
+
+  const grammar::Grammar& grammar() const { return *grammar_; }
+  grammar::Serializer& serializer() { return *serializer_; }
+  GrammarMutator& mutator() { return *mutator_; }
+
+  // 64-bit FNV-1a of `bytes`.
+  static uint64_t Hash(std::string_view bytes);
+
+ private:
+  std::unique_ptr<grammar::Grammar> grammar_;
+  std::unique_ptr<grammar::InputParser> parser_;
+  std::unique_ptr<grammar::Serializer> serializer_;
+  std::unique_ptr<GrammarMutator> mutator_;
+  std::unordered_map<uint64_t, grammar::Tree> cache_;
+  std::vector<MutationKind> last_;
+  static constexpr size_t kCacheLimit = 8192;
+};
+
+// The grammar an engine adapter should use: $IOTFUZZ_GRAMMAR when set ("none"
+// or empty: no grammar), else `built_in` (the harness's grammar, compiled in
+// by iotfuzz_add_harness), else none. A built-in path that does not exist is
+// also looked up next to the running binary (OSS-Fuzz copies grammars into
+// $OUT). Returns an empty string for none.
+std::string ResolveGrammarPath(const char* built_in);
+
+}  // namespace iotfuzz::mutate
+
+#endif  // IOTFUZZ_FUZZERS_MUTATE_MUTATION_SESSION_H_
