@@ -1,0 +1,12 @@
+#include "fuzzers/cli/subcommands.h"
+
+namespace iotfuzz::cli {
+
+std::vector<std::unique_ptr<Subcommand>> MakeSubcommands() {
+  std::vector<std::unique_ptr<Subcommand>> all;
+  all.push_back(MakeListCommand());
+  all.push_back(MakeRunCommand());
+  return all;
+}
+
+}  // namespace iotfuzz::cli

@@ -1,0 +1,19 @@
+// Every subcommand of iotfuzz, in the order `iotfuzz --help` lists them.
+#ifndef IOTFUZZ_FUZZERS_CLI_SUBCOMMANDS_H_
+#define IOTFUZZ_FUZZERS_CLI_SUBCOMMANDS_H_
+
+#include <memory>
+#include <vector>
+
+#include "fuzzers/cli/subcommand.h"
+
+namespace iotfuzz::cli {
+
+std::unique_ptr<Subcommand> MakeListCommand();  // list_command.cc
+std::unique_ptr<Subcommand> MakeRunCommand();   // run_command.cc
+
+std::vector<std::unique_ptr<Subcommand>> MakeSubcommands();
+
+}  // namespace iotfuzz::cli
+
+#endif  // IOTFUZZ_FUZZERS_CLI_SUBCOMMANDS_H_
