@@ -121,6 +121,8 @@ class RunCommand : public Subcommand {
     seed_option_ =
         sub->add_option("--seed", seed_, "Random seed (default: random, recorded in summary.json)")
             ->type_name("N");
+    sub->add_flag("--no-grammar", no_grammar_,
+                  "Byte-level mutation only, even when the harness has a grammar (for comparison)");
     sub->add_flag("--keep-going", keep_going_,
                   "Go on after crashes (libFuzzer fork mode); AFL++ always does");
     sub->footer(
@@ -154,6 +156,15 @@ class RunCommand : public Subcommand {
     }
     config.jobs = jobs_;
     config.keep_going = keep_going_;
+    if (!no_grammar_ && !harness->grammar.empty()) {
+      if (!Exists(harness->grammar)) throw Error::Format("grammar {} of {} does not exist", harness->grammar.string(), harness->name);
+      config.grammar = harness->grammar;
+      config.afl_mutator_library = manifest.build_dir / "lib" / "libiotfuzz_afl_mutator.so";
+      if (config.engine == EngineKind::kAfl && !Exists(config.afl_mutator_library)) {
+        throw Error::Format("{} is not built (cmake --build --preset libfuzzer-asan)",
+                            config.afl_mutator_library.string());
+      }
+    }
     config.seed = seed_option_->count() > 0 ? seed_ : std::random_device{}();
     std::error_code ec;
     const fs::path out =
@@ -167,9 +178,12 @@ class RunCommand : public Subcommand {
     std::string budget = "no limit, Ctrl-C stops";
     if (config.budget.time) budget = FormatDuration(*config.budget.time);
     if (config.budget.runs) budget = fmt::format("{} runs", *config.budget.runs);
-    fmt::print(context.err, "iotfuzz: fuzzing {} with {} ({}, seed {}, {} job{}) into {}\n",
+    fmt::print(context.err, "iotfuzz: fuzzing {} with {} ({}, seed {}, {} job{}, {}) into {}\n",
                harness->name, engine_, budget, config.seed, config.jobs,
-               config.jobs == 1 ? "" : "s", config.out_dir.string());
+               config.jobs == 1 ? "" : "s",
+               config.grammar.empty() ? std::string("byte-level mutation")
+                                      : "grammar " + config.grammar.filename().string(),
+               config.out_dir.string());
     for (const CommandLine& cmd : runner->BuildCommands()) {
       fmt::print(context.err, "iotfuzz: $ {}\n", cmd.ToShellString());
     }
@@ -211,6 +225,7 @@ class RunCommand : public Subcommand {
   std::uint32_t seed_ = 0;
   CLI::Option* seed_option_ = nullptr;
   bool keep_going_ = false;
+  bool no_grammar_ = false;
 };
 
 }  // namespace

@@ -6,6 +6,7 @@ std::vector<std::unique_ptr<Subcommand>> MakeSubcommands() {
   std::vector<std::unique_ptr<Subcommand>> all;
   all.push_back(MakeListCommand());
   all.push_back(MakeRunCommand());
+  all.push_back(MakeGrammarCommand());
   return all;
 }
 

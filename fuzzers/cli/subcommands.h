@@ -10,7 +10,8 @@
 namespace iotfuzz::cli {
 
 std::unique_ptr<Subcommand> MakeListCommand();  // list_command.cc
-std::unique_ptr<Subcommand> MakeRunCommand();   // run_command.cc
+std::unique_ptr<Subcommand> MakeRunCommand();
+std::unique_ptr<Subcommand> MakeGrammarCommand();   // run_command.cc
 
 std::vector<std::unique_ptr<Subcommand>> MakeSubcommands();
 

@@ -115,6 +115,11 @@ std::vector<CommandLine> AflRunner::BuildCommands() const {
   ubsan.Set("abort_on_error", "1");
   ubsan.Set("symbolize", "0");
   env_changes.Set("UBSAN_OPTIONS", ubsan.ToString());
+  if (!config_.grammar.empty() && !config_.afl_mutator_library.empty()) {
+    // The grammar mutator runs as AFL++'s custom mutation stage, before havoc.
+    env_changes.Set("AFL_CUSTOM_MUTATOR_LIBRARY", config_.afl_mutator_library.string());
+    env_changes.Set("IOTFUZZ_GRAMMAR", config_.grammar.string());
+  }
 
   std::string max_len;
   for (const auto& [key, value] : config_.harness_options.Section("libfuzzer")) {

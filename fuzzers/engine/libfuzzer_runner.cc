@@ -102,6 +102,8 @@ std::vector<CommandLine> LibFuzzerRunner::BuildCommands() const {
   cmd.argv.insert(cmd.argv.end(), passthrough_words.begin(), passthrough_words.end());
 
   cmd.env_changes = ReportingSanitizerEnvironment(config_.user_env);
+  // A harness built with a grammar mutates with it unless told otherwise.
+  cmd.env_changes.Set("IOTFUZZ_GRAMMAR", config_.grammar.empty() ? "none" : config_.grammar.string());
   return {cmd};
 }
 

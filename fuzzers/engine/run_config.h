@@ -48,6 +48,11 @@ struct RunConfig {
   std::vector<std::string> extra_args;              // passed to the engine after iotfuzz's own
   Environment user_env;                             // the environment iotfuzz was started with
   std::string afl_fuzz_program = "afl-fuzz";        // path or name in PATH
+  // Grammar for structure-aware mutation; empty: byte-level mutation only
+  // (iotfuzz run --no-grammar, or a harness without one).
+  std::filesystem::path grammar;
+  // AFL++ custom mutator library carrying the grammar mutator (build/lib).
+  std::filesystem::path afl_mutator_library;
 
   std::filesystem::path WorkingCorpus() const {
     return corpus_dir ? *corpus_dir : out_dir / "corpus";

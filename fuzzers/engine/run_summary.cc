@@ -75,6 +75,7 @@ nlohmann::json RunSummary::ToJson() const {
       {"target", config_.harness.target},
       {"protocol", config_.harness.protocol},
       {"engine", EngineName(config_.engine)},
+      {"grammar", config_.grammar.empty() ? json(nullptr) : json(config_.grammar.string())},
       {"build", {{"dir", build_.dir.string()}, {"variant", build_.variant}}},
       {"seed", config_.seed},
       {"jobs", config_.jobs},

@@ -212,7 +212,8 @@ bool InputParser::Match(ExprId id, NodeId parent, size_t& pos, size_t end, bool 
     bool ok = (e.kind == ExprKind::kBytes || e.kind == ExprKind::kString)
                   ? MatchBlob(e, node, p, sub_end, relaxed, /*exact_length=*/true) ||
                         MatchBlob(e, node, p, sub_end, true, true)
-                  : MatchNode(id, node, p, sub_end, relaxed) || (!relaxed && MatchNode(id, node, p, sub_end, true));
+                  : (fill_end_ = sub_end, MatchNode(id, node, p, sub_end, relaxed)) ||
+                        (!relaxed && (fill_end_ = sub_end, MatchNode(id, node, p, sub_end, true)));
     if (ok && p < sub_end) {
       if (IsContainer(e.kind)) {
         NodeId rest = tree_->Add(kNone, node);
@@ -245,6 +246,11 @@ bool InputParser::Match(ExprId id, NodeId parent, size_t& pos, size_t end, bool 
 
 bool InputParser::MatchNode(ExprId id, NodeId node, size_t& pos, size_t end, bool relaxed) {
   const Expr& e = g_.expr(id);
+  // The wish to fill a bounded region passes through rule references and
+  // groups to the choice below them; anything else drops it.
+  bool passes_fill = e.kind == ExprKind::kRuleRef || e.kind == ExprKind::kChoice ||
+                     (e.kind == ExprKind::kSequence && e.children.size() == 1);
+  if (!passes_fill) fill_end_ = kNoFill;
   size_t node_mark = tree_->size();
   size_t byte_mark = tree_->byte_size();
   auto reset = [&] {
@@ -284,17 +290,38 @@ bool InputParser::MatchNode(ExprId id, NodeId node, size_t& pos, size_t end, boo
       return true;
     }
     case ExprKind::kChoice: {
+      // Inside a bounded region (a field with a known length), an
+      // alternative that fills it exactly beats an earlier one that leaves a
+      // raw tail ("lock" against "lock.local").
+      bool want_fill = fill_end_ == end;
+      fill_end_ = kNoFill;
       // Strict alternatives first; violations only when nothing fits.
       for (int pass = 0; pass < 2; ++pass) {
         bool lax = pass == 1;
+        size_t partial = e.children.size();
         for (size_t i = 0; i < e.children.size(); ++i) {
           size_t p = pos;
+          fill_end_ = want_fill ? end : kNoFill;
           if (Match(e.children[i], node, p, end, lax)) {
+            if (want_fill && p != end) {
+              if (partial == e.children.size()) partial = i;
+              tree_->Truncate(node_mark, byte_mark, node);
+              continue;
+            }
             tree_->node(node).value = i;
             pos = p;
             return true;
           }
           if (exhausted_) return false;
+        }
+        if (partial < e.children.size()) {
+          size_t p = pos;
+          fill_end_ = kNoFill;
+          if (Match(e.children[partial], node, p, end, lax)) {
+            tree_->node(node).value = partial;
+            pos = p;
+            return true;
+          }
         }
       }
       return false;

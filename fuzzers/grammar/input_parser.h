@@ -68,6 +68,8 @@ class InputParser {
   ConditionEvaluator conditions_;
   std::string_view input_;
   Tree* tree_ = nullptr;
+  static constexpr size_t kNoFill = ~size_t{0};
+  size_t fill_end_ = kNoFill;  // end of the bounded region the next choice should fill
   uint32_t steps_ = 0;
   bool exhausted_ = false;
 };
