@@ -23,6 +23,23 @@ FieldResolver::FieldResolver(const Grammar& g)
       stack.insert(stack.end(), e.children.begin(), e.children.end());
     }
   }
+  // Which expressions each rule can hold, through the rules it uses.
+  rule_contains_.assign(g.rules.size(), std::vector<bool>(g.exprs.size(), false));
+  for (ExprId id = 0; id < g.exprs.size(); ++id) {
+    if (owning_rule_[id] != kNone) rule_contains_[owning_rule_[id]][id] = true;
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (ExprId id = 0; id < g.exprs.size(); ++id) {
+      const Expr& e = g.expr(id);
+      if (e.kind != ExprKind::kRuleRef || e.rule == kNone || owning_rule_[id] == kNone) continue;
+      std::vector<bool>& outer = rule_contains_[owning_rule_[id]];
+      const std::vector<bool>& inner = rule_contains_[e.rule];
+      for (ExprId x = 0; x < g.exprs.size(); ++x) {
+        if (inner[x] && !outer[x]) outer[x] = true, changed = true;
+      }
+    }
+  }
   for (ExprId id = 0; id < g.exprs.size(); ++id) {
     const Expr& e = g.expr(id);
     RuleId rule = owning_rule_[id];
@@ -46,13 +63,20 @@ FieldResolver::FieldResolver(const Grammar& g)
 }
 
 NodeId FieldResolver::FindBelow(const Tree& tree, NodeId root, ExprId target, NodeId skip) const {
-  std::vector<NodeId> stack{root};
+  std::vector<NodeId>& stack = stack_;
+  stack.clear();
+  stack.push_back(root);
   while (!stack.empty()) {
     NodeId id = stack.back();
     stack.pop_back();
     if (id == skip) continue;
     const Node& n = tree.node(id);
     if (n.expr == target) return id;
+    if (n.expr != kNone) {
+      const Expr& e = g_.expr(n.expr);
+      // A rule instance that cannot hold the target is not searched.
+      if (e.kind == ExprKind::kRuleRef && e.rule != kNone && !rule_contains_[e.rule][target]) continue;
+    }
     // Children pushed in reverse so the search goes in document order.
     size_t mark = stack.size();
     for (NodeId c = n.first_child; c != kNone; c = tree.node(c).next_sibling) stack.push_back(c);

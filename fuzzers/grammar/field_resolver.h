@@ -45,6 +45,11 @@ class FieldResolver {
   NodeId FindBelow(const Tree& tree, NodeId root, ExprId target, NodeId skip) const;
 
   const Grammar& g_;
+  // rule_contains_[r][e]: an instance of rule r can hold a node of expression
+  // e (directly or through the rules it uses); the search skips rule
+  // instances that cannot.
+  std::vector<std::vector<bool>> rule_contains_;
+  mutable std::vector<NodeId> stack_;  // reused by FindBelow
   std::vector<ExprId> relation_target_;
   std::vector<std::vector<ExprId>> relations_on_;
   std::vector<ExprId> condition_field_;

@@ -50,9 +50,12 @@ void Serializer::Prepare(const Tree& tree) {
     size_stamp_.resize(tree.size(), 0);
     size_memo_.resize(tree.size(), 0);
     in_progress_.resize(tree.size(), 0);
+    target_stamp_.resize(tree.size(), 0);
+    target_memo_.resize(tree.size(), kNone);
   }
   if (++stamp_ == 0) {  // wrapped: invalidate everything
     std::fill(size_stamp_.begin(), size_stamp_.end(), 0);
+    std::fill(target_stamp_.begin(), target_stamp_.end(), 0);
     stamp_ = 1;
   }
 }
@@ -60,8 +63,15 @@ void Serializer::Prepare(const Tree& tree) {
 uint64_t Serializer::Relate(const Tree& tree, NodeId field) {
   const Node& n = tree.node(field);
   const Relation& rel = g_.expr(n.expr).relation;
-  ExprId target_expr = resolver_.RelationTarget(n.expr);
-  NodeId target = resolver_.Find(tree, field, target_expr);
+  // The target node of each relation field, found once per serialization.
+  NodeId target;
+  if (target_stamp_[field] == stamp_) {
+    target = target_memo_[field];
+  } else {
+    target = resolver_.Find(tree, field, resolver_.RelationTarget(n.expr));
+    target_stamp_[field] = stamp_;
+    target_memo_[field] = target;
+  }
   int64_t base = 0;
   switch (rel.kind) {
     case RelationKind::kNone:

@@ -57,6 +57,8 @@ class Serializer {
   std::vector<uint32_t> size_memo_;
   std::vector<uint32_t> size_stamp_;
   std::vector<uint8_t> in_progress_;
+  std::vector<uint32_t> target_stamp_;  // relation target per field node, same stamp scheme
+  std::vector<NodeId> target_memo_;
   uint32_t stamp_ = 0;
 };
 

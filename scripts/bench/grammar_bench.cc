@@ -1,0 +1,138 @@
+// Micro-benchmark of the grammar engine on one grammar and a corpus:
+// parse latency, mutate+serialize latency, generation rate, and as the
+// baseline in the same run a plain byte mutation (copy, flip one byte) of the
+// same inputs. Prints one table. Used by scripts/bench/grammar.
+//
+//   grammar_bench GRAMMAR CORPUS_DIR [ITERATIONS]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "fuzzers/grammar/generator.h"
+#include "fuzzers/grammar/grammar_loader.h"
+#include "fuzzers/grammar/input_parser.h"
+#include "fuzzers/grammar/serializer.h"
+#include "fuzzers/mutate/grammar_mutator.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Stats {
+  double median_us = 0, p99_us = 0;
+};
+
+Stats Summarize(std::vector<double>& samples) {
+  std::sort(samples.begin(), samples.end());
+  Stats s;
+  if (samples.empty()) return s;
+  s.median_us = samples[samples.size() / 2];
+  s.p99_us = samples[std::min(samples.size() - 1, samples.size() * 99 / 100)];
+  return s;
+}
+
+double Micros(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::micro>(b - a).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: %s GRAMMAR CORPUS_DIR [ITERATIONS]\n", argv[0]);
+    return 1;
+  }
+  int iterations = argc > 3 ? std::atoi(argv[3]) : 20000;
+  using namespace iotfuzz;
+  grammar::Grammar g = grammar::LoadGrammarFile(argv[1]).grammar;
+  std::vector<std::string> inputs;
+  for (const auto& e : std::filesystem::directory_iterator(argv[2])) {
+    std::ifstream in(e.path(), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.size() <= 512) inputs.push_back(bytes);
+  }
+  if (inputs.empty()) {
+    std::fprintf(stderr, "no inputs of at most 512 bytes in %s\n", argv[2]);
+    return 1;
+  }
+  grammar::InputParser parser(g);
+  grammar::Serializer serializer(g);
+  mutate::MutatorOptions options;
+  options.max_size = 512;
+  mutate::GrammarMutator mutator(g, options);
+  grammar::Rng rng(1);
+
+  // Parse.
+  std::vector<double> parse_us;
+  std::vector<grammar::Tree> trees;
+  size_t exact = 0, complete = 0;
+  for (int round = 0; round < std::max(1, 2000 / static_cast<int>(inputs.size())); ++round) {
+    for (const std::string& input : inputs) {
+      auto t0 = Clock::now();
+      grammar::ParseResult r = parser.Parse(input);
+      parse_us.push_back(Micros(t0, Clock::now()));
+      if (round == 0) {
+        exact += serializer.Serialize(r.tree) == input;
+        complete += r.complete();
+        trees.push_back(std::move(r.tree));
+      }
+    }
+  }
+
+  // Mutate + serialize (the tree comes from the cache, as in the adapters).
+  std::vector<double> mutate_us;
+  std::string out;
+  for (int i = 0; i < iterations; ++i) {
+    const grammar::Tree& source = trees[static_cast<size_t>(i) % trees.size()];
+    const grammar::Tree& donor = trees[rng.Below(trees.size())];
+    auto t0 = Clock::now();
+    grammar::Tree tree = source;
+    mutator.Mutate(tree, rng, &donor, nullptr);
+    out.clear();
+    serializer.Serialize(tree, out);
+    mutate_us.push_back(Micros(t0, Clock::now()));
+  }
+
+  // Baseline: copy and flip one byte.
+  std::vector<double> byte_us;
+  for (int i = 0; i < iterations; ++i) {
+    const std::string& source = inputs[static_cast<size_t>(i) % inputs.size()];
+    auto t0 = Clock::now();
+    std::string copy = source;
+    if (!copy.empty()) copy[rng.Below(copy.size())] ^= static_cast<char>(1u << rng.Below(8));
+    byte_us.push_back(Micros(t0, Clock::now()));
+    if (copy.size() == 12345) std::puts("");  // keep the work observable
+  }
+
+  // Generation.
+  grammar::GeneratorLimits limits;
+  limits.max_bytes = 512;
+  grammar::Generator generator(g, limits);
+  auto g0 = Clock::now();
+  size_t generated_bytes = 0;
+  int generated = 0;
+  for (; generated < iterations / 4; ++generated) {
+    out.clear();
+    serializer.Serialize(generator.Generate(rng), out);
+    generated_bytes += out.size();
+  }
+  double gen_seconds = Micros(g0, Clock::now()) / 1e6;
+
+  Stats p = Summarize(parse_us), m = Summarize(mutate_us), b = Summarize(byte_us);
+  std::printf("grammar %s, %zu inputs of at most 512 bytes, %d iterations\n", argv[1], inputs.size(), iterations);
+  std::printf("%-34s %12s %12s\n", "operation", "median us", "p99 us");
+  std::printf("%-34s %12.2f %12.2f\n", "parse (bytes -> tree)", p.median_us, p.p99_us);
+  std::printf("%-34s %12.2f %12.2f\n", "mutate + serialize (grammar)", m.median_us, m.p99_us);
+  std::printf("%-34s %12.2f %12.2f\n", "baseline: copy + flip one byte", b.median_us, b.p99_us);
+  std::printf("%-34s %12.0f inputs/s (%.0f bytes avg)\n", "generate + serialize", generated / gen_seconds,
+              generated ? static_cast<double>(generated_bytes) / generated : 0.0);
+  std::printf("%-34s %zu/%zu exact, %zu/%zu without raw bytes\n", "parse-back of the corpus", exact, inputs.size(),
+              complete, inputs.size());
+  return 0;
+}
