@@ -6,7 +6,7 @@ uint64_t ConditionEvaluator::Operand(const Tree& tree, NodeId at, ConditionId co
   const Condition& c = g_.conditions[cond];
   if (c.kind == ConditionKind::kConstant) return c.value;
   if (c.kind != ConditionKind::kField) return Evaluate(tree, at, cond) ? 1 : 0;
-  NodeId node = resolver_.Find(tree, at, resolver_.ConditionField(cond));
+  NodeId node = resolver_.FindRelated(tree, at, resolver_.ConditionField(cond));
   if (node == kNone) return 0;
   const Node& n = tree.node(node);
   if (n.flags & kAbsent) return 0;

@@ -115,12 +115,13 @@ NodeId GrammarMutator::PickCandidate(const Tree& tree, Rng& rng, bool (*accept)(
 size_t GrammarMutator::CurrentSize(const Tree& tree) {
   scratch_.clear();
   serializer_.Serialize(tree, scratch_);
-  return scratch_.size();
+  known_size_ = scratch_.size();
+  return known_size_;
 }
 
 NodeId GrammarMutator::RegenerateAt(Tree& tree, NodeId old, ExprId expr, Rng& rng) {
   NodeId parent = tree.node(old).parent;
-  size_t current = CurrentSize(tree);
+  size_t current = known_size_;
   uint32_t budget = static_cast<uint32_t>(
       std::min<size_t>(options_.generator.max_bytes, options_.max_size > current ? options_.max_size - current : 0) +
       16);
@@ -186,7 +187,7 @@ bool GrammarMutator::RepeatInsert(Tree& tree, Rng& rng) {
   size_t count = tree.ChildCount(id);
   // Past the maximum only now and then: that too is a malformed input.
   if (!e.unbounded && count >= e.max && !rng.Chance(1, 8)) return false;
-  size_t current = CurrentSize(tree);
+  size_t current = known_size_;
   uint32_t budget = static_cast<uint32_t>(options_.max_size > current ? options_.max_size - current : 0);
   NodeId fresh = generator_.GenerateInto(tree, e.children[0], id, rng, budget);
   tree.Remove(fresh);
@@ -242,7 +243,7 @@ bool GrammarMutator::ToggleOptional(Tree& tree, Rng& rng) {
   Node& n = tree.node(id);
   if (n.flags & kAbsent) {
     n.flags &= static_cast<uint8_t>(~kAbsent);
-    size_t current = CurrentSize(tree);
+    size_t current = known_size_;
     uint32_t budget = static_cast<uint32_t>(options_.max_size > current ? options_.max_size - current : 0);
     generator_.GenerateInto(tree, g_.expr(tree.node(id).expr).children[0], id, rng, budget);
   } else {
@@ -308,7 +309,7 @@ bool GrammarMutator::StringLength(Tree& tree, Rng& rng) {
   if (id == kNone) return false;
   const Expr& e = g_.expr(tree.node(id).expr);
   std::string data(tree.Bytes(id));
-  size_t current = CurrentSize(tree);
+  size_t current = known_size_;
   size_t room = options_.max_size > current ? options_.max_size - current : 0;
   switch (rng.Below(3)) {
     case 0: data.clear(); break;
@@ -333,7 +334,7 @@ bool GrammarMutator::ByteHavoc(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsLeafWithBytes);
   if (id == kNone) return false;
   std::string data(tree.Bytes(id));
-  size_t current = CurrentSize(tree);
+  size_t current = known_size_;
   size_t room = options_.max_size > current ? options_.max_size - current : 0;
   size_t capacity = std::max<size_t>(data.size() + std::min<size_t>(room, 64), 1);
   data.resize(capacity);
@@ -413,12 +414,17 @@ bool GrammarMutator::ConstraintLie(Tree& tree, Rng& rng) {
 }
 
 bool GrammarMutator::Apply(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor) {
+  CurrentSize(tree);
+  return ApplyAndRepair(kind, tree, rng, donor);
+}
+
+bool GrammarMutator::ApplyAndRepair(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor) {
   bool applied = ApplyUnrepaired(kind, tree, rng, donor);
   // Lies and presence toggles break consistency on purpose; everything else
   // keeps conditional fields in line with what they depend on.
   if (applied && kind != MutationKind::kRelationLie && kind != MutationKind::kConstraintLie &&
       kind != MutationKind::kToggleOptional) {
-    size_t current = CurrentSize(tree);
+    size_t current = known_size_;
     uint32_t budget = static_cast<uint32_t>(options_.max_size > current ? options_.max_size - current : 0);
     generator_.RepairConditionals(tree, rng, budget);
   }
@@ -457,13 +463,14 @@ MutationKind GrammarMutator::PickKind(Rng& rng) {
 
 bool GrammarMutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector<MutationKind>* applied) {
   if (tree.empty()) return false;
+  CurrentSize(tree);
   Tree backup = tree;
   uint32_t stacked = 1 + static_cast<uint32_t>(rng.Below(options_.max_stacked));
   size_t done = 0;
   std::vector<MutationKind> names;
   for (int attempt = 0; attempt < 32 && done < stacked; ++attempt) {
     MutationKind kind = PickKind(rng);
-    if (!Apply(kind, tree, rng, donor)) continue;
+    if (!ApplyAndRepair(kind, tree, rng, donor)) continue;
     if (CurrentSize(tree) > options_.max_size) {
       tree = backup;  // over the size limit: undo everything and start over
       names.clear();

@@ -94,6 +94,7 @@ class GrammarMutator {
 
  private:
   MutationKind PickKind(Rng& rng);
+  bool ApplyAndRepair(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor);
   bool ApplyUnrepaired(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor);
   std::vector<NodeId> Candidates(const Tree& tree, bool (*accept)(const Grammar&, const Tree&, NodeId)) const;
   NodeId PickCandidate(const Tree& tree, Rng& rng, bool (*accept)(const Grammar&, const Tree&, NodeId)) const;
@@ -126,6 +127,9 @@ class GrammarMutator {
   std::vector<std::string> tokens_;
   ByteMutator byte_mutator_;
   std::string scratch_;
+  // Serialized size of the tree as last measured; budgets of operations are
+  // taken from it, the exact check follows each operation.
+  size_t known_size_ = 0;
 };
 
 }  // namespace iotfuzz::mutate

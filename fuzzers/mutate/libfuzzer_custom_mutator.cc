@@ -31,8 +31,6 @@ struct AdapterState {
   std::unique_ptr<iotfuzz::mutate::MutationSession> session;
   uint32_t byte_percent = 20;
   bool print_mutations = false;
-  std::vector<std::string> recent;  // donors for splicing
-  size_t next_recent = 0;
   std::string out;
 };
 
@@ -68,16 +66,11 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
   iotfuzz::grammar::Rng rng(seed);
   if (!s->session || rng.Below(100) < s->byte_percent) return LLVMFuzzerMutate(data, size, max_size);
 
+  // Crossover with other corpus entries is LLVMFuzzerCustomCrossOver's job;
+  // here an input splices with itself.
   std::string_view input(reinterpret_cast<const char*>(data), size);
-  std::string_view donor;
-  if (!s->recent.empty()) donor = s->recent[rng.Below(s->recent.size())];
-  if (!s->session->Mutate(input, donor, max_size, rng.Next(), s->out) || s->out.size() > max_size) {
+  if (!s->session->Mutate(input, {}, max_size, rng.Next(), s->out) || s->out.size() > max_size) {
     return LLVMFuzzerMutate(data, size, max_size);
-  }
-  if (s->recent.size() < 64) {
-    s->recent.emplace_back(input);
-  } else {
-    s->recent[s->next_recent++ % 64].assign(input);
   }
   if (s->print_mutations) {
     std::fprintf(stderr, "%s\n", iotfuzz::mutate::FormatMutationSequence(s->session->last_mutations()).c_str());

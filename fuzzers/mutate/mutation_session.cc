@@ -38,13 +38,31 @@ bool MutationSession::Mutate(std::string_view input, std::string_view donor, siz
                              std::string& out) {
   last_.clear();
   grammar::Rng rng(seed);
-  grammar::Tree tree = TreeOf(input);
-  const grammar::Tree* donor_tree = donor.empty() ? nullptr : &TreeOf(donor);
+  // Engines mutate their last output again (libFuzzer stacks up to five
+  // mutations, running each): that tree is kept, not parsed again.
+  uint64_t key = Hash(input);
+  grammar::Tree tree;
+  if (last_output_valid_ && key == last_output_hash_) {
+    tree = std::move(last_output_tree_);
+  } else {
+    tree = TreeOf(input);
+  }
+  last_output_valid_ = false;
+  const grammar::Tree* donor_tree = donor.empty() ? &tree : &TreeOf(donor);
+  grammar::Tree self_donor;
+  if (donor.empty()) {
+    self_donor = tree;
+    donor_tree = &self_donor;
+  }
   mutator_->set_max_size(max_size);
   if (!mutator_->Mutate(tree, rng, donor_tree, &last_)) return false;
   out.clear();
   serializer_->Serialize(tree, out);
-  return out.size() <= max_size;
+  if (out.size() > max_size) return false;
+  last_output_hash_ = Hash(out);
+  last_output_tree_ = std::move(tree);
+  last_output_valid_ = true;
+  return true;
 }
 
 bool MutationSession::CrossOver(std::string_view a, std::string_view b, size_t max_size, uint64_t seed,

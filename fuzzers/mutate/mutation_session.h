@@ -26,7 +26,8 @@ class MutationSession {
   MutationSession(const std::string& grammar_path, MutatorOptions options);
 
   // Writes a grammar-aware mutation of `input` to `out` (at most `max_size`
-  // bytes). `donor` (may be empty) feeds crossover. Returns false when no
+  // bytes). `donor` (may be empty: the input splices with itself) feeds
+  // crossover. Returns false when no
   // mutation applied; `out` is then unspecified.
   bool Mutate(std::string_view input, std::string_view donor, size_t max_size, uint64_t seed, std::string& out);
 
@@ -53,6 +54,10 @@ class MutationSession {
   std::unique_ptr<GrammarMutator> mutator_;
   std::unordered_map<uint64_t, grammar::Tree> cache_;
   std::vector<MutationKind> last_;
+  // The tree of the last output, for the engine's next stacked mutation.
+  uint64_t last_output_hash_ = 0;
+  grammar::Tree last_output_tree_;
+  bool last_output_valid_ = false;
   static constexpr size_t kCacheLimit = 8192;
 };
 

@@ -459,6 +459,12 @@ static void resource_firmware(sl_device* dev, const coap_request* req, coap_resp
        * Size1 of up to 4 GiB becomes one allocation (CWE-789, CWE-770); the
        * check `size1 > SL_FW_MAX_IMAGE -> 4.13 with Size1` is missing. */
       image_size = req->size1.value;
+#ifdef SL_WITHOUT_PLANTED_BUGS
+      if (image_size > SL_FW_MAX_IMAGE) {
+        resp->code = COAP_REQUEST_ENTITY_TOO_LARGE;
+        return;
+      }
+#endif
     }
     r = sl_fw_begin(dev, image_size);
     if (r != SL_FW_OK) {
@@ -539,6 +545,11 @@ size_t sl_coap_handle_datagram(sl_device* dev, const uint8_t* datagram, size_t l
    * processed as a message format error (RFC 7252 section 3), but only the
    * datagram length is checked before copying the token into the 8-byte
    * buffer: TKL 9..15 overflows it on the stack (CWE-121, CWE-1284). */
+#ifdef SL_WITHOUT_PLANTED_BUGS
+  if (token_len > COAP_MAX_TOKEN_LEN) {
+    return req.type == COAP_CON ? coap_reset(req.message_id, response, response_cap) : 0;
+  }
+#endif
   memcpy(token, datagram + 4, token_len);
 
   if (req.code == COAP_EMPTY) {

@@ -180,7 +180,11 @@ static const att_def* att_find_attribute(uint16_t handle) {
    * indexed by handle and holds handles 0..ATT_DB_SIZE-1, so the bound must
    * be `handle >= ATT_DB_SIZE`; handle ATT_DB_SIZE (0x0018) passes and the
    * entry one past the end of sl_att_db is read (CWE-193, CWE-125). */
+#ifdef SL_WITHOUT_PLANTED_BUGS
+  if (handle == 0 || handle >= ATT_DB_SIZE) return NULL;
+#else
   if (handle == 0 || handle > ATT_DB_SIZE) return NULL;
+#endif
   return sl_att_db + handle;
 }
 
@@ -540,7 +544,12 @@ static uint8_t att_execute_queue(sl_device* dev, uint16_t* error_handle) {
     int room = (int)SL_BLE_SETTINGS_MAX - (int)e->offset;
     int n = (int)e->len < room ? (int)e->len : room;
     memcpy(staged + e->offset, b->queue_data + e->data_offset, (size_t)n);
+#ifdef SL_WITHOUT_PLANTED_BUGS
+    if (n < 0) n = 0;
+    if ((size_t)e->offset + (size_t)n > staged_len) staged_len = (size_t)e->offset + (size_t)n;
+#else
     if ((size_t)e->offset + e->len > staged_len) staged_len = (size_t)e->offset + e->len;
+#endif
   }
   if (!err) {
     if (staged_len > SL_BLE_SETTINGS_MAX) staged_len = SL_BLE_SETTINGS_MAX;

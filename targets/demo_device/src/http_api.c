@@ -293,6 +293,12 @@ static int http_parse_request(const uint8_t* data, size_t len, http_request* req
    * were actually received (len - body_start). A Content-Length larger than
    * the rest of the request makes the memcpy below read past the end of the
    * receive buffer (CWE-130, CWE-125). */
+#ifdef SL_WITHOUT_PLANTED_BUGS
+  if (req->content_length > len - body_start) {
+    http_error(resp, 400, "body shorter than Content-Length");
+    return -1;
+  }
+#endif
   req->body = malloc(req->content_length + 1);
   if (!req->body) {
     http_error(resp, 500, "out of memory");

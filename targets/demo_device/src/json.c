@@ -12,6 +12,7 @@
 typedef struct json_cursor {
   const char* p;
   const char* end;
+  int depth; /* open containers; bounded only with SL_WITHOUT_PLANTED_BUGS */
 } json_cursor;
 
 static void json_skip_ws(json_cursor* c) {
@@ -146,7 +147,21 @@ static int json_parse_value(json_cursor* c, sl_json_value* v);
 
 /* Validates an object or array whose opening bracket is at c->p. Each
  * element is parsed like a top-level member value and then discarded. */
+static int json_skip_container_body(json_cursor* c, char close);
+
 static int json_skip_container(json_cursor* c, char close) {
+#ifdef SL_WITHOUT_PLANTED_BUGS
+  if (c->depth >= 32) return SL_JSON_SYNTAX;
+  c->depth++;
+  int r = json_skip_container_body(c, close);
+  c->depth--;
+  return r;
+#else
+  return json_skip_container_body(c, close);
+#endif
+}
+
+static int json_skip_container_body(json_cursor* c, char close) {
   sl_json_value element;
   char key[SL_JSON_KEY_MAX + 1];
   size_t key_len;

@@ -53,7 +53,11 @@ static mqtt_decode_result mqtt_decode_remaining_length(const uint8_t* p, size_t 
    * bytes, but the loop accepts a fifth. Its 7 bits are shifted left by 28
    * into a signed int, which overflows (undefined behaviour, CWE-190) as soon
    * as that byte is 8 or more; the loop bound must be 4. */
+#ifdef SL_WITHOUT_PLANTED_BUGS
+  for (int i = 0; i < 4; ++i) {
+#else
   for (int i = 0; i < 5; ++i) {
+#endif
     if ((size_t)i >= avail) return MQTT_NEED_MORE;
     uint8_t b = p[i];
     length += (b & 0x7F) << (7 * i);
@@ -191,7 +195,11 @@ static int mqtt_apply_schedule(sl_device* dev, const uint8_t* p, size_t n) {
    * the table and storing the entries writes past it (CWE-787). The count is
    * only compared with the entries actually present after they have been
    * stored. The size must be computed in size_t (or the count bounded first). */
+#ifdef SL_WITHOUT_PLANTED_BUGS
+  size_t table_bytes = (size_t)count * sizeof(sl_schedule_entry);
+#else
   uint16_t table_bytes = (uint16_t)(count * sizeof(sl_schedule_entry));
+#endif
   sl_schedule_entry* table = malloc(table_bytes);
   if (!table) return -1;
   const uint8_t* e = p + 3;
