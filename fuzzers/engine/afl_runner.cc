@@ -212,11 +212,7 @@ void AflRunner::PrepareInputCorpus() const {
 
 RunOutcome AflRunner::Run(RunObserver& observer, StopSignal* stop) {
   std::error_code ec;
-  for (const fs::path& dir :
-       {config_.out_dir, config_.WorkingCorpus(), config_.CrashesDir(), config_.LogsDir()}) {
-    fs::create_directories(dir, ec);
-    if (ec) throw Error::Format("cannot create {}: {}", dir.string(), ec.message());
-  }
+  config_.CreateDirectories();
   FindingsCollector collector(config_.CrashesDir());
   if (fs::exists(AflOutDir(), ec)) {
     HarvestQueue(AflOutDir(), config_.WorkingCorpus());

@@ -144,11 +144,7 @@ void LibFuzzerRunner::AssignCrashTypes(const LibFuzzerLogParser& parser,
 
 RunOutcome LibFuzzerRunner::Run(RunObserver& observer, StopSignal* stop) {
   std::error_code ec;
-  for (const fs::path& dir :
-       {config_.out_dir, config_.WorkingCorpus(), config_.CrashesDir(), config_.LogsDir()}) {
-    fs::create_directories(dir, ec);
-    if (ec) throw Error::Format("cannot create {}: {}", dir.string(), ec.message());
-  }
+  config_.CreateDirectories();
   FindingsCollector collector(config_.CrashesDir());
   collector.Snapshot();
 

@@ -60,6 +60,9 @@ struct RunConfig {
   std::filesystem::path CrashesDir() const { return out_dir / "crashes"; }
   std::filesystem::path LogsDir() const { return out_dir / "logs"; }
   std::filesystem::path SummaryFile() const { return out_dir / "summary.json"; }
+  // Creates the output, working corpus, crashes and logs directories; throws
+  // Error naming the one that cannot be created.
+  void CreateDirectories() const;
 };
 
 }  // namespace iotfuzz

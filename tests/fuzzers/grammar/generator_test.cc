@@ -4,6 +4,7 @@
 
 #include "fuzzers/grammar/grammar_loader.h"
 #include "fuzzers/grammar/serializer.h"
+#include "tests/fuzzers/grammar/test_grammars.h"
 
 namespace iotfuzz::grammar {
 namespace {
@@ -19,33 +20,17 @@ uint64_t ReadVarint(const std::string& s, size_t& pos) {
   return value;
 }
 
-constexpr std::string_view kConnect = R"(
-start connect;
-connect =
-  bits { type:4 = 1, flags:4 = 0 }
-  remaining: varint = length(body)
-  body: (
-    name_len: u16be = length(name) name: "MQTT"
-    level: enum u8 { v311 = 4, v5 = 5 }
-    bits { user:1 = present(username), pass:1 = 0, will_retain:1 = 0, will_qos:2 in 0..2, will:1 = 0, clean:1, _:1 = 0 }
-    keep_alive: u16be
-    props: if (level == 5) properties
-    client_id: mqtt_string
-    username: if (user) mqtt_string
-  ) ;
-properties = plen: varint = length(list) list: property{0,4} ;
-property = x"01" u8 in {0, 1} | x"02" u32be | x"26" mqtt_string mqtt_string ;
-mqtt_string = n: u16be = length(s) s: utf8{0,200} ;
-)";
+constexpr std::string_view kConnect = testing::kMqttStream;
 
 TEST_CASE("Generated MQTT CONNECT packets carry correct lengths, flags and conditional fields", "[grammar]") {
   Grammar g = LoadGrammarText(kConnect, "connect.grammar").grammar;
   Generator generator(g);
   Serializer serializer(g);
   Rng rng(42);
+  const RuleId connect = *g.FindRule("connect");
   int with_username = 0, v5 = 0;
   for (int i = 0; i < 500; ++i) {
-    Tree tree = generator.Generate(rng);
+    Tree tree = generator.Generate(rng, connect);
     std::string bytes = serializer.Serialize(tree);
     INFO("input " << i);
     REQUIRE(bytes.size() >= 12);

@@ -7,36 +7,13 @@
 #include "fuzzers/grammar/grammar_loader.h"
 #include "fuzzers/grammar/input_parser.h"
 #include "fuzzers/grammar/tree_printer.h"
+#include "tests/fuzzers/grammar/test_grammars.h"
 
 namespace iotfuzz::mutate {
 using namespace grammar;  // NOLINT
 namespace {
 
-constexpr std::string_view kMqtt = R"(
-start stream;
-lies 0/1;
-stream = packet* ;
-packet = connect | publish | pingreq ;
-connect =
-  bits { type:4 = 1, flags:4 = 0 }
-  remaining: varint = length(body)
-  body: (
-    name_len: u16be = length(name) name: "MQTT"
-    level: enum u8 { v311 = 4, v5 = 5 } interesting { 3, 6 }
-    bits { user:1 = present(username), pass:1 = 0, will_retain:1 = 0, will_qos:2 in 0..2, will:1 = 0, clean:1, _:1 = 0 }
-    keep_alive: u16be
-    props: if (level == 5) properties
-    client_id: mqtt_string
-    username: if (user) mqtt_string
-  ) ;
-publish = bits { type:4 = 3, dup:1, qos:2 in 0..2, retain:1 }
-  remaining: varint = length(rest)
-  rest: ( topic: mqtt_string  packet_id: if (qos > 0) u16be  payload: bytes{0,300} ) ;
-pingreq = x"c0 00" ;
-properties = plen: varint = length(list) list: property* ;
-property = x"01" u8 in {0, 1} | x"02" u32be | x"26" mqtt_string mqtt_string ;
-mqtt_string = n: u16be = length(s) s: utf8{0,200} ;
-)";
+constexpr std::string_view kMqtt = grammar::testing::kMqttStream;
 
 TEST_CASE("Every mutation kind has a name and sequences print like libFuzzer's", "[mutate]") {
   std::set<std::string> names;
