@@ -29,7 +29,8 @@ struct AflMutator {
   std::unique_ptr<iotfuzz::mutate::MutationSession> session;
   iotfuzz::grammar::Rng rng;
   std::string out;
-  std::string description;
+  std::string description;  // of the last afl_custom_fuzz call
+  std::string name;         // what afl_custom_describe hands out
   // Trimming state: the current (accepted) tree, the candidate removals and
   // the one being tried.
   Tree trim_tree;
@@ -110,13 +111,12 @@ size_t afl_custom_fuzz(void* data, uint8_t* buf, size_t buf_size, uint8_t** out_
 const char* afl_custom_describe(void* data, size_t max_description_len) {
   auto* m = static_cast<AflMutator*>(data);
   // Queue file names cannot hold ':' or spaces; keep names and dashes.
-  std::string name = "iotfuzz";
+  m->name = "iotfuzz";
   for (char c : m->description) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') name.push_back(c);
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') m->name.push_back(c);
   }
-  if (name.size() > max_description_len) name.resize(max_description_len);
-  m->description = name;
-  return m->description.c_str();
+  if (m->name.size() > max_description_len) m->name.resize(max_description_len);
+  return m->name.c_str();
 }
 
 int32_t afl_custom_init_trim(void* data, uint8_t* buf, size_t buf_size) {
