@@ -131,8 +131,16 @@ NodeId Tree::CopySubtree(const Tree& from, NodeId node) {
 
 std::vector<NodeId> Tree::Reachable() const {
   std::vector<NodeId> out;
-  if (root_ == kNone) return out;
-  std::vector<NodeId> stack{root_};
+  Reachable(out);
+  return out;
+}
+
+void Tree::Reachable(std::vector<NodeId>& out) const {
+  out.clear();
+  if (root_ == kNone) return;
+  thread_local std::vector<NodeId> stack;
+  stack.clear();
+  stack.push_back(root_);
   while (!stack.empty()) {
     NodeId id = stack.back();
     stack.pop_back();
@@ -141,7 +149,6 @@ std::vector<NodeId> Tree::Reachable() const {
     for (NodeId c = nodes_[id].first_child; c != kNone; c = nodes_[c].next_sibling) stack.push_back(c);
     std::reverse(stack.begin() + static_cast<std::ptrdiff_t>(mark), stack.end());
   }
-  return out;
 }
 
 void Tree::Compact() {

@@ -75,6 +75,8 @@ class Tree {
   void Compact();
   // Nodes reachable from the root, in document order.
   std::vector<NodeId> Reachable() const;
+  // The same into `out` (cleared first), reusing its buffer.
+  void Reachable(std::vector<NodeId>& out) const;
 
   // Children in order.
   std::vector<NodeId> Children(NodeId id) const;

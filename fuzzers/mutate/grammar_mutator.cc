@@ -108,8 +108,16 @@ std::vector<NodeId> GrammarMutator::Candidates(const Tree& tree, bool (*accept)(
 }
 
 NodeId GrammarMutator::PickCandidate(const Tree& tree, Rng& rng, bool (*accept)(const Grammar&, const Tree&, NodeId)) const {
-  std::vector<NodeId> c = Candidates(tree, accept);
-  return c.empty() ? kNone : c[rng.Below(c.size())];
+  // One pass, no list: each accepted node replaces the pick with
+  // probability 1/seen (reservoir sampling), so every candidate is equally likely.
+  NodeId pick = kNone;
+  uint64_t seen = 0;
+  tree.Reachable(reachable_);
+  for (NodeId id : reachable_) {
+    if (!accept(g_, tree, id)) continue;
+    if (rng.Below(++seen) == 0) pick = id;
+  }
+  return pick;
 }
 
 size_t GrammarMutator::CurrentSize(const Tree& tree) {
@@ -464,7 +472,8 @@ MutationKind GrammarMutator::PickKind(Rng& rng) {
 bool GrammarMutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector<MutationKind>* applied) {
   if (tree.empty()) return false;
   CurrentSize(tree);
-  Tree backup = tree;
+  Tree& backup = backup_;  // a member, so its buffers are reused from call to call
+  backup = tree;
   uint32_t stacked = 1 + static_cast<uint32_t>(rng.Below(options_.max_stacked));
   size_t done = 0;
   std::vector<MutationKind> names;
@@ -481,7 +490,10 @@ bool GrammarMutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector
     names.push_back(kind);
     ++done;
   }
-  if (tree.size() > 64 && tree.size() > 2 * tree.Reachable().size()) tree.Compact();
+  if (tree.size() > 64) {
+    tree.Reachable(reachable_);
+    if (tree.size() > 2 * reachable_.size()) tree.Compact();
+  }
   if (applied) applied->insert(applied->end(), names.begin(), names.end());
   return done > 0;
 }

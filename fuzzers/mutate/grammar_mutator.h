@@ -130,6 +130,8 @@ class GrammarMutator {
   // Serialized size of the tree as last measured; budgets of operations are
   // taken from it, the exact check follows each operation.
   size_t known_size_ = 0;
+  Tree backup_;  // undo copy of Mutate
+  mutable std::vector<NodeId> reachable_;  // scratch for candidate picking
 };
 
 }  // namespace iotfuzz::mutate

@@ -41,18 +41,17 @@ bool MutationSession::Mutate(std::string_view input, std::string_view donor, siz
   // Engines mutate their last output again (libFuzzer stacks up to five
   // mutations, running each): that tree is kept, not parsed again.
   uint64_t key = Hash(input);
-  grammar::Tree tree;
+  grammar::Tree& tree = work_tree_;
   if (last_output_valid_ && key == last_output_hash_) {
-    tree = std::move(last_output_tree_);
+    std::swap(tree, last_output_tree_);
   } else {
     tree = TreeOf(input);
   }
   last_output_valid_ = false;
   const grammar::Tree* donor_tree = donor.empty() ? &tree : &TreeOf(donor);
-  grammar::Tree self_donor;
   if (donor.empty()) {
-    self_donor = tree;
-    donor_tree = &self_donor;
+    self_donor_ = tree;  // copy-assigned: reuses the member's buffers
+    donor_tree = &self_donor_;
   }
   mutator_->set_max_size(max_size);
   if (!mutator_->Mutate(tree, rng, donor_tree, &last_)) return false;
@@ -60,7 +59,7 @@ bool MutationSession::Mutate(std::string_view input, std::string_view donor, siz
   serializer_->Serialize(tree, out);
   if (out.size() > max_size) return false;
   last_output_hash_ = Hash(out);
-  last_output_tree_ = std::move(tree);
+  std::swap(last_output_tree_, tree);
   last_output_valid_ = true;
   return true;
 }
