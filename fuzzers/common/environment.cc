@@ -42,6 +42,10 @@ void Environment::Unset(std::string_view name) {
   if (it != variables_.end()) variables_.erase(it);
 }
 
+void Environment::Apply(const Environment& changes) {
+  for (const auto& [name, value] : changes.variables_) variables_[name] = value;
+}
+
 std::vector<std::string> Environment::ToStrings() const {
   std::vector<std::string> out;
   out.reserve(variables_.size());

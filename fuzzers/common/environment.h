@@ -25,6 +25,8 @@ class Environment {
 
   void Set(std::string name, std::string value);
   void Unset(std::string_view name);
+  // Sets every variable of `changes`, overriding what is here.
+  void Apply(const Environment& changes);
 
   // "NAME=value" strings in name order, for execve-style calls.
   std::vector<std::string> ToStrings() const;

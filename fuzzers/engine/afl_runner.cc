@@ -231,10 +231,7 @@ RunOutcome AflRunner::Run(RunObserver& observer, StopSignal* stop) {
     ProcessSpec spec;
     spec.argv = cmd.argv;
     spec.env = config_.user_env;
-    for (const std::string& assignment : cmd.env_changes.ToStrings()) {
-      const auto eq = assignment.find('=');
-      spec.env.Set(assignment.substr(0, eq), assignment.substr(eq + 1));
-    }
+    spec.env.Apply(cmd.env_changes);
     spec.working_dir = cmd.working_dir;
     spec.log_file = config_.LogsDir() / (cmd.label + ".log");
     spec.capture_output = true;

@@ -48,11 +48,9 @@ bool MutationSession::Mutate(std::string_view input, std::string_view donor, siz
     tree = TreeOf(input);
   }
   last_output_valid_ = false;
+  // Without a donor the tree splices from itself (Tree::CopySubtree copies
+  // within one tree safely), so no copy is made.
   const grammar::Tree* donor_tree = donor.empty() ? &tree : &TreeOf(donor);
-  if (donor.empty()) {
-    self_donor_ = tree;  // copy-assigned: reuses the member's buffers
-    donor_tree = &self_donor_;
-  }
   mutator_->set_max_size(max_size);
   if (!mutator_->Mutate(tree, rng, donor_tree, &last_)) return false;
   out.clear();

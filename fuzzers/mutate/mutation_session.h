@@ -58,7 +58,6 @@ class MutationSession {
   uint64_t last_output_hash_ = 0;
   grammar::Tree last_output_tree_;
   grammar::Tree work_tree_;   // reused between calls: fewer allocations
-  grammar::Tree self_donor_;
   bool last_output_valid_ = false;
   static constexpr size_t kCacheLimit = 8192;
 };

@@ -41,3 +41,20 @@ TEST_CASE("Truthy environment values are recognised in any case") {
 
 }  // namespace
 }  // namespace iotfuzz
+
+namespace iotfuzz {
+namespace {
+
+TEST_CASE("Applying changes overrides and adds variables and keeps the others") {
+  Environment env;
+  env.Set("KEEP", "1");
+  env.Set("ASAN_OPTIONS", "user");
+  Environment changes;
+  changes.Set("ASAN_OPTIONS", "iotfuzz");
+  changes.Set("IOTFUZZ_GRAMMAR", "none");
+  env.Apply(changes);
+  CHECK(env.ToStrings() == std::vector<std::string>{"ASAN_OPTIONS=iotfuzz", "IOTFUZZ_GRAMMAR=none", "KEEP=1"});
+}
+
+}  // namespace
+}  // namespace iotfuzz
