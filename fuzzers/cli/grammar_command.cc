@@ -6,6 +6,7 @@
 //   mutate FILE INPUT --seed S [--count N] [--out DIR]
 //                                        mutate INPUT, print the mutation names and result
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <filesystem>
 #include <fstream>
@@ -88,8 +89,17 @@ class GrammarCommand : public Subcommand {
   int Check(CliContext& context) {
     grammar::LoadedGrammar loaded = Load(context, file_);
     const grammar::Grammar& g = loaded.grammar;
-    fmt::print(context.out, "{}: ok: grammar '{}', {} rules, start rule '{}'\n", file_, g.name, g.rules.size(),
-               g.start == grammar::kNone ? "" : g.rule(g.start).name);
+    size_t synthesized = 2 * g.sessions.size();  // each session stands for two rules
+    fmt::print(context.out, "{}: ok: grammar '{}', {} rules, {} session{}, start '{}'\n", file_, g.name,
+               g.rules.size() - synthesized, g.sessions.size(), g.sessions.size() == 1 ? "" : "s", g.start == grammar::kNone ? "" : g.rule(g.start).name);
+    for (const grammar::Session& s : g.sessions) {
+      std::vector<std::string> sent, received;
+      for (grammar::RuleId r : s.send_rules) sent.push_back(g.rule(r).name);
+      for (grammar::RuleId r : s.recv_rules) received.push_back(g.rule(r).name);
+      fmt::print(context.out, "  session {} ({}): sends {}; receives {}\n", s.name,
+                 s.framing == grammar::SessionFraming::kFrames ? "message frames" : "stream",
+                 fmt::join(sent, ", "), received.empty() ? "nothing" : fmt::format("{}", fmt::join(received, ", ")));
+    }
     return 0;
   }
 

@@ -17,7 +17,8 @@ Generator::Generator(const Grammar& grammar, GeneratorLimits limits)
       limits_(limits),
       resolver_(grammar),
       serializer_(grammar),
-      conditions_(grammar, resolver_, serializer_, ConditionEvaluator::RelationValues::kComputed) {
+      conditions_(grammar, resolver_, serializer_, ConditionEvaluator::RelationValues::kComputed),
+      binder_(grammar) {
   ComputeMinSizes();
 }
 
@@ -154,7 +155,10 @@ NodeId Generator::Gen(Tree& tree, ExprId id, NodeId parent, Rng& rng, uint32_t d
       break;
     case ExprKind::kChoice: {
       size_t pick = 0;
-      if (cheap) {
+      if (id == forced_choice_expr_ && forced_choice_ < e.children.size()) {
+        pick = forced_choice_;
+        forced_choice_ = kNone;
+      } else if (cheap) {
         for (size_t i = 1; i < e.children.size(); ++i) {
           if (min_size_[e.children[i]] < min_size_[e.children[pick]]) pick = i;
         }
@@ -284,10 +288,59 @@ NodeId Generator::GenerateInto(Tree& tree, ExprId expr, NodeId parent, Rng& rng,
   return Gen(tree, expr, parent, rng, 0);
 }
 
+namespace {
+
+void PlanSteps(const std::vector<SessionStep>& steps, const std::vector<RuleId>& send_rules, Rng& rng,
+               uint32_t max_repeat, size_t limit, std::vector<uint32_t>& out) {
+  for (const SessionStep& step : steps) {
+    if (out.size() >= limit) return;
+    if (step.kind == SessionStepKind::kSend) {
+      auto it = std::find(send_rules.begin(), send_rules.end(), step.rule);
+      if (it != send_rules.end()) out.push_back(static_cast<uint32_t>(it - send_rules.begin()));
+    } else if (step.kind == SessionStepKind::kRepeat) {
+      uint32_t high = std::min<uint32_t>(step.max, step.min + max_repeat);
+      uint64_t count = rng.InRange(step.min, std::max(step.min, high));
+      for (uint64_t i = 0; i < count && out.size() < limit; ++i) {
+        PlanSteps(step.body, send_rules, rng, max_repeat, limit, out);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<uint32_t> Generator::PlanSession(const Session& session, Rng& rng, size_t limit) const {
+  std::vector<uint32_t> plan;
+  PlanSteps(session.steps, session.send_rules, rng, limits_.max_repeat, limit, plan);
+  return plan;
+}
+
+Tree Generator::GenerateSession(const Session& session, Rng& rng) {
+  Tree tree;
+  if (session.message_list == kNone) return tree;
+  const Expr& list = g_.expr(session.message_list);
+  std::vector<uint32_t> plan = PlanSession(session, rng, list.max);
+  NodeId root = tree.Add(session.message_list, kNone);
+  tree.set_root(root);
+  int64_t per_message = static_cast<int64_t>(limits_.max_bytes / std::max<size_t>(plan.size(), 1)) + 32;
+  for (uint32_t alternative : plan) {
+    forced_choice_expr_ = session.message_choice;
+    forced_choice_ = alternative;
+    budget_ = per_message;
+    Gen(tree, list.children[0], root, rng, 1);
+  }
+  forced_choice_expr_ = kNone;
+  forced_choice_ = kNone;
+  RepairConditionals(tree, rng, limits_.max_bytes / 4 + 16);
+  binder_.Apply(session, tree);
+  return tree;
+}
+
 Tree Generator::Generate(Rng& rng, RuleId rule) {
   if (rule == kNone) rule = g_.start;
   Tree tree;
   if (rule == kNone) return tree;
+  if (const Session* session = g_.SessionOfRule(rule)) return GenerateSession(*session, rng);
   budget_ = limits_.max_bytes;
   tree.set_root(Gen(tree, g_.rules[rule].body, kNone, rng, 0));
   // Conditions on fields generated later (an extension present only when a

@@ -14,6 +14,7 @@
 #include "fuzzers/grammar/grammar.h"
 #include "fuzzers/grammar/random.h"
 #include "fuzzers/grammar/serializer.h"
+#include "fuzzers/grammar/session_binder.h"
 #include "fuzzers/grammar/tree.h"
 
 namespace iotfuzz::grammar {
@@ -29,8 +30,18 @@ class Generator {
  public:
   Generator(const Grammar& grammar, GeneratorLimits limits = {});
 
-  // A fresh tree for `rule` (the start rule by default).
+  // A fresh tree for `rule` (the start rule by default). A session's input
+  // rule generates as GenerateSession.
   Tree Generate(Rng& rng, RuleId rule = kNone);
+
+  // The messages of one run through `session`'s steps (each repeat taking a
+  // count within its bounds, at most max_repeat above its minimum), as a
+  // tree of the session's input rule. Values the steps bind and use are not
+  // applied here: see SessionBinder.
+  Tree GenerateSession(const Session& session, Rng& rng);
+  // The sent rules of one run through the steps, as alternatives of the
+  // session's message choice, at most `limit` of them.
+  std::vector<uint32_t> PlanSession(const Session& session, Rng& rng, size_t limit) const;
 
   // Generates `expr` as a new subtree of `tree` below `parent` (which may be
   // kNone); returns its root. Used by the mutator to regenerate a subtree.
@@ -64,9 +75,14 @@ class Generator {
   FieldResolver resolver_;
   Serializer serializer_;
   ConditionEvaluator conditions_;
+  SessionBinder binder_;
   std::vector<uint32_t> min_size_;
   std::vector<uint32_t> rule_min_size_;
   int64_t budget_ = 0;  // bytes left in the current generation
+  // The next generation of `forced_choice_expr_` takes alternative
+  // `forced_choice_` (a session's planned message).
+  ExprId forced_choice_expr_ = kNone;
+  uint32_t forced_choice_ = kNone;
 };
 
 }  // namespace iotfuzz::grammar

@@ -149,6 +149,76 @@ struct Rule {
   SourcePos pos;
 };
 
+// Sessions: a message sequence with directions, declared with
+// `session NAME [framing stream|frames] { steps }` (grammars/README.md).
+//
+// What an in-process harness receives is the *sent* messages of a session as
+// one input. The parser turns every session into two ordinary rules, so
+// generation, parse-back, mutation and serialization work on sessions as on
+// any rule:
+//   NAME         = messages: NAME.message{0,N}
+//   NAME.message = R1 | R2 | ...                               (framing stream)
+//   NAME.message = len: u16le = length(message) message: (R1 | R2 | ...)
+//                                                              (framing frames,
+//                                                   fuzzers/harness/message_frames.h)
+// where R1, R2... are the rules the session sends. Any order of messages
+// parses back (a message out of protocol order is a session-level lie); the
+// steps say the order the generator follows, the responses the network
+// executor waits for, and the values bound from one message and used in a
+// later one.
+enum class SessionFraming : uint8_t {
+  kStream,  // messages back to back on one byte stream (TCP: HTTP, MQTT)
+  kFrames,  // each message in a u16le-length frame (datagrams: CoAP, ATT PDUs)
+};
+
+enum class SessionStepKind : uint8_t { kSend, kRecv, kRepeat };
+
+// `bind VAR = FIELD`: after the message, VAR holds FIELD's value.
+struct SessionBind {
+  std::string variable;
+  std::vector<std::string> field;
+  ExprId field_expr = kNone;  // resolved in the step's rule
+  SourcePos pos;
+};
+
+// `use FIELD = VAR [+|- N]`: before the message is serialized, FIELD takes
+// VAR's value (plus N) when VAR is bound; a use can lie like a relation.
+struct SessionUse {
+  std::vector<std::string> field;
+  ExprId field_expr = kNone;
+  std::string variable;
+  int64_t addend = 0;
+  SourcePos pos;
+};
+
+struct SessionStep {
+  SessionStepKind kind = SessionStepKind::kSend;
+  SourcePos pos;
+  std::string rule_name;   // kSend, kRecv
+  RuleId rule = kNone;
+  std::vector<SessionBind> binds;
+  std::vector<SessionUse> uses;                // kSend
+  std::vector<std::string> state;              // kRecv: `state(FIELD)`, the response state
+  ExprId state_expr = kNone;
+  std::vector<SessionUse> expects;             // kRecv: `expect FIELD == VAR [+ N]`, the oracle
+  uint32_t min = 1;                            // kRepeat: `repeat MIN..MAX { ... }`
+  uint32_t max = 1;
+  std::vector<SessionStep> body;               // kRepeat
+};
+
+struct Session {
+  std::string name;
+  SourcePos pos;
+  SessionFraming framing = SessionFraming::kStream;
+  std::vector<SessionStep> steps;
+  RuleId input_rule = kNone;      // NAME: the sent messages as one input
+  RuleId message_rule = kNone;    // NAME.message
+  ExprId message_list = kNone;    // the repetition, body of input_rule
+  ExprId message_choice = kNone;  // the choice of sent rules
+  std::vector<RuleId> send_rules; // alternative i of message_choice sends send_rules[i]
+  std::vector<RuleId> recv_rules; // every rule the session receives
+};
+
 struct Grammar {
   std::string name;
   std::string file;                // path it was loaded from, for messages
@@ -158,11 +228,17 @@ struct Grammar {
   std::vector<Rule> rules;
   std::vector<Expr> exprs;
   std::vector<Condition> conditions;
+  std::vector<Session> sessions;
   std::map<std::string, RuleId, std::less<>> rule_index;
 
   const Expr& expr(ExprId id) const { return exprs[id]; }
   const Rule& rule(RuleId id) const { return rules[id]; }
   std::optional<RuleId> FindRule(std::string_view name) const;
+  // The session whose input rule is `rule`, or null.
+  const Session* SessionOfRule(RuleId rule) const;
+  // The session a tree built from expression `root` (a tree's root node) is
+  // an input of, or null.
+  const Session* SessionOfRoot(ExprId root) const;
 };
 
 }  // namespace iotfuzz::grammar

@@ -185,8 +185,19 @@ class Checker {
   void CheckReachable() {
     if (g_.start == kNone) return;
     std::vector<bool> seen(g_.rules.size(), false);
+    // Sessions are roots too, with the rules they receive.
     std::vector<RuleId> stack{g_.start};
     seen[g_.start] = true;
+    for (const Session& s : g_.sessions) {
+      std::vector<RuleId> roots = s.recv_rules;
+      roots.push_back(s.input_rule);
+      for (RuleId r : roots) {
+        if (r != kNone && !seen[r]) {
+          seen[r] = true;
+          stack.push_back(r);
+        }
+      }
+    }
     while (!stack.empty()) {
       RuleId r = stack.back();
       stack.pop_back();
@@ -205,7 +216,7 @@ class Checker {
     }
     for (RuleId r = 0; r < g_.rules.size(); ++r) {
       if (!seen[r]) {
-        d_.Warning(g_.rules[r].pos, fmt::format("rule '{}' is not used (not reachable from start rule '{}')",
+        d_.Warning(g_.rules[r].pos, fmt::format("rule '{}' is not used (not reachable from start rule '{}' or a session)",
                                                 g_.rules[r].name, g_.rules[g_.start].name));
       }
     }

@@ -1,7 +1,12 @@
 #include "fuzzers/grammar/grammar_parser.h"
 
-#include <fmt/format.h>
+#include <algorithm>
+#include <map>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "fuzzers/grammar/grammar_checker.h"
 #include "fuzzers/grammar/grammar_lexer.h"
 
 namespace iotfuzz::grammar {
@@ -74,6 +79,20 @@ std::optional<RuleId> Grammar::FindRule(std::string_view name) const {
   auto it = rule_index.find(name);
   if (it == rule_index.end()) return std::nullopt;
   return it->second;
+}
+
+const Session* Grammar::SessionOfRule(RuleId rule) const {
+  for (const Session& s : sessions) {
+    if (s.input_rule == rule && rule != kNone) return &s;
+  }
+  return nullptr;
+}
+
+const Session* Grammar::SessionOfRoot(ExprId root) const {
+  for (const Session& s : sessions) {
+    if (s.message_list == root && root != kNone) return &s;
+  }
+  return nullptr;
 }
 
 namespace {
@@ -217,7 +236,11 @@ class Parser {
       Expect(";");
       return;
     }
-    if (t.kind != TokenKind::kIdentifier) Fail(t, "a rule name, 'grammar', 'start' or 'lies'");
+    if (t.IsWord("session") && At(1).kind == TokenKind::kIdentifier && !At(1).Is("=")) {
+      SessionDeclaration();
+      return;
+    }
+    if (t.kind != TokenKind::kIdentifier) Fail(t, "a rule name, 'grammar', 'start', 'lies' or 'session'");
     const Token& name = Take();
     Expect("=", "'=' after the rule name");
     ExprId body = ChoiceExpr();
@@ -230,6 +253,293 @@ class Parser {
     }
     g_.rule_index[name.text] = static_cast<RuleId>(g_.rules.size());
     g_.rules.push_back(Rule{name.text, body, name.pos});
+  }
+
+  // session NAME [framing stream|frames] { step... }
+  void SessionDeclaration() {
+    Take();  // 'session'
+    const Token& name = Take();
+    Session session;
+    session.name = name.text;
+    session.pos = name.pos;
+    if (At().IsWord("framing")) {
+      Take();
+      if (At().IsWord("stream")) {
+        session.framing = SessionFraming::kStream;
+      } else if (At().IsWord("frames")) {
+        session.framing = SessionFraming::kFrames;
+      } else {
+        Fail(At(), "'stream' or 'frames' after 'framing'");
+      }
+      Take();
+    }
+    Expect("{", "'{' opening the session's steps");
+    session.steps = SessionSteps(0);
+    if (session.steps.empty()) diags_.Error(name.pos, fmt::format("session '{}' has no steps", name.text));
+    if (g_.rule_index.count(name.text)) {
+      diags_.Error(name.pos, fmt::format("session '{}' has the name of a rule (line {})", name.text,
+                                         g_.rules[g_.rule_index[name.text]].pos.line));
+      return;
+    }
+    for (const Session& other : g_.sessions) {
+      if (other.name == name.text) {
+        diags_.Error(name.pos, fmt::format("session '{}' is defined twice (first at line {})", name.text,
+                                           other.pos.line));
+        return;
+      }
+    }
+    SynthesizeSessionRules(session);
+    g_.sessions.push_back(std::move(session));
+  }
+
+  // Steps up to the closing '}' (consumed).
+  std::vector<SessionStep> SessionSteps(int depth) {
+    NestingGuard guard(*this);
+    std::vector<SessionStep> steps;
+    while (!Accept("}")) {
+      SessionStep step;
+      step.pos = At().pos;
+      if (At().IsWord("send") || At().IsWord("recv")) {
+        step.kind = Take().text == "send" ? SessionStepKind::kSend : SessionStepKind::kRecv;
+        step.pos = At().pos;  // errors about the step point at its rule
+        step.rule_name = Identifier("the rule of the message");
+        StepClauses(step);
+        Expect(";", "';' at the end of the step");
+      } else if (At().IsWord("repeat")) {
+        Take();
+        step.kind = SessionStepKind::kRepeat;
+        step.min = SmallInteger("the least number of repetitions", 1u << 16);
+        Expect("..", "'..' between the bounds of 'repeat'");
+        step.max = SmallInteger("the most repetitions", 1u << 16);
+        if (step.max < step.min) diags_.Error(step.pos, "repeat bounds are reversed");
+        Expect("{", "'{' opening the repeated steps");
+        step.body = SessionSteps(depth + 1);
+        if (step.body.empty()) diags_.Error(step.pos, "'repeat' has no steps");
+      } else {
+        Fail(At(), "'send', 'recv', 'repeat' or '}'");
+      }
+      steps.push_back(std::move(step));
+    }
+    return steps;
+  }
+
+  // A field path: name(.name)*
+  std::vector<std::string> FieldPath(std::string_view what) {
+    std::vector<std::string> path{Identifier(what)};
+    while (At().Is(".") && At(1).kind == TokenKind::kIdentifier) {
+      Take();
+      path.push_back(Take().text);
+    }
+    return path;
+  }
+
+  // [+|- N]
+  int64_t Addend() {
+    int64_t addend = 0;
+    while (At().Is("+") || At().Is("-")) {
+      bool minus = Take().text == "-";
+      int64_t n = static_cast<int64_t>(SmallInteger("a number"));
+      addend += minus ? -n : n;
+    }
+    return addend;
+  }
+
+  // bind V = F, ... | use F = V [+ N], ... | state(F) | expect F == V [+ N], ...
+  void StepClauses(SessionStep& step) {
+    bool recv = step.kind == SessionStepKind::kRecv;
+    while (!At().Is(";") && At().kind != TokenKind::kEnd) {
+      if (At().IsWord("bind")) {
+        Take();
+        do {
+          SessionBind b;
+          b.variable = Identifier("a variable name");
+          Expect("=", "'=' after the variable (bind VAR = FIELD)");
+          b.pos = At().pos;
+          b.field = FieldPath("the field to bind");
+          step.binds.push_back(std::move(b));
+        } while (Accept(","));
+      } else if (At().IsWord("use") && !recv) {
+        Take();
+        do {
+          SessionUse u;
+          u.pos = At().pos;
+          u.field = FieldPath("the field that takes the value");
+          Expect("=", "'=' after the field (use FIELD = VAR)");
+          u.variable = Identifier("a variable bound earlier");
+          u.addend = Addend();
+          step.uses.push_back(std::move(u));
+        } while (Accept(","));
+      } else if (At().IsWord("state") && recv) {
+        Take();
+        Expect("(", "'(' after 'state'");
+        step.state = FieldPath("the field whose values are the response state");
+        Expect(")", "')' closing 'state('");
+      } else if (At().IsWord("expect") && recv) {
+        Take();
+        do {
+          SessionUse u;
+          u.pos = At().pos;
+          u.field = FieldPath("the field to check");
+          Expect("==", "'==' (expect FIELD == VAR)");
+          u.variable = Identifier("a variable bound earlier");
+          u.addend = Addend();
+          step.expects.push_back(std::move(u));
+        } while (Accept(","));
+      } else {
+        Fail(At(), recv ? "'bind', 'state', 'expect' or ';'" : "'bind', 'use' or ';'");
+      }
+    }
+  }
+
+  // Every rule a session sends, in order of first appearance.
+  static void CollectRules(const std::vector<SessionStep>& steps, SessionStepKind kind,
+                           std::vector<std::string>& out, std::vector<SourcePos>* positions = nullptr) {
+    for (const SessionStep& s : steps) {
+      if (s.kind == SessionStepKind::kRepeat) {
+        CollectRules(s.body, kind, out, positions);
+      } else if (s.kind == kind && std::find(out.begin(), out.end(), s.rule_name) == out.end()) {
+        out.push_back(s.rule_name);
+        if (positions) positions->push_back(s.pos);
+      }
+    }
+  }
+
+  // Most messages a run through the steps can send (saturating).
+  static uint64_t MostMessages(const std::vector<SessionStep>& steps) {
+    uint64_t n = 0;
+    for (const SessionStep& s : steps) {
+      if (s.kind == SessionStepKind::kSend) n += 1;
+      if (s.kind == SessionStepKind::kRepeat) n += std::min<uint64_t>(MostMessages(s.body) * s.max, 1u << 20);
+      n = std::min<uint64_t>(n, 1u << 20);
+    }
+    return n;
+  }
+
+  // The two rules a session stands for (see grammar.h).
+  void SynthesizeSessionRules(Session& session) {
+    std::vector<std::string> sent;
+    std::vector<SourcePos> sent_at;  // where each is first sent, for errors about it
+    CollectRules(session.steps, SessionStepKind::kSend, sent, &sent_at);
+    if (sent.empty()) {
+      diags_.Error(session.pos, fmt::format("session '{}' sends no message", session.name));
+      return;
+    }
+    SourcePos pos = session.pos;
+    ExprId choice = NewExpr(ExprKind::kChoice, pos);
+    for (size_t i = 0; i < sent.size(); ++i) {
+      ExprId ref = NewExpr(ExprKind::kRuleRef, sent_at[i]);
+      E(ref).rule_name = sent[i];
+      E(choice).children.push_back(ref);
+      E(choice).weights.push_back(1);
+    }
+    ExprId message_body = choice;
+    if (session.framing == SessionFraming::kFrames) {
+      E(choice).label = "message";
+      ExprId len = NewExpr(ExprKind::kInteger, pos);
+      E(len).label = "len";
+      E(len).width = 2;
+      E(len).order = ByteOrder::kLittle;
+      E(len).relation.kind = RelationKind::kLength;
+      E(len).relation.target = {"message"};
+      E(len).relation.pos = pos;
+      message_body = NewExpr(ExprKind::kSequence, pos);
+      E(message_body).children = {len, choice};
+    }
+    std::string message_name = session.name + ".message";
+    ExprId message_ref = NewExpr(ExprKind::kRuleRef, pos);
+    E(message_ref).rule_name = message_name;
+    ExprId list = NewExpr(ExprKind::kRepeat, pos);
+    E(list).label = "messages";
+    E(list).children = {message_ref};
+    E(list).min = 0;
+    E(list).max = static_cast<uint32_t>(std::clamp<uint64_t>(MostMessages(session.steps), 16, 256));
+
+    session.message_choice = choice;
+    session.message_list = list;
+    session.input_rule = static_cast<RuleId>(g_.rules.size());
+    g_.rule_index[session.name] = session.input_rule;
+    g_.rules.push_back(Rule{session.name, list, pos});
+    session.message_rule = static_cast<RuleId>(g_.rules.size());
+    g_.rule_index[message_name] = session.message_rule;
+    g_.rules.push_back(Rule{message_name, message_body, pos});
+  }
+
+  // Rules and fields the steps name, once every rule is known.
+  void ResolveSessions() {
+    for (Session& session : g_.sessions) {
+      if (session.input_rule == kNone) continue;
+      std::map<std::string, SessionStepKind> bound;  // variable -> where bound first
+      ResolveSteps(session, session.steps, bound);
+      for (ExprId ref : g_.expr(session.message_choice).children) session.send_rules.push_back(g_.expr(ref).rule);
+      std::vector<std::string> received;
+      CollectRules(session.steps, SessionStepKind::kRecv, received);
+      for (const std::string& name : received) {
+        auto it = g_.rule_index.find(name);
+        if (it != g_.rule_index.end()) session.recv_rules.push_back(it->second);
+      }
+    }
+  }
+
+  void ResolveSteps(Session& session, std::vector<SessionStep>& steps, std::map<std::string, SessionStepKind>& bound) {
+    for (SessionStep& step : steps) {
+      if (step.kind == SessionStepKind::kRepeat) {
+        ResolveSteps(session, step.body, bound);
+        continue;
+      }
+      auto it = g_.rule_index.find(step.rule_name);
+      if (it == g_.rule_index.end()) {
+        // A sent rule was reported with the rule references; a received one is reported here.
+        if (step.kind == SessionStepKind::kRecv) {
+          diags_.Error(step.pos, fmt::format("undefined rule '{}' in session '{}'", step.rule_name, session.name));
+        }
+        continue;
+      }
+      step.rule = it->second;
+      if (g_.SessionOfRule(step.rule) || step.rule_name.find('.') != std::string::npos) {
+        diags_.Error(step.pos, fmt::format("'{}' is a session, not a message rule", step.rule_name));
+        continue;
+      }
+      auto resolve = [&](const std::vector<std::string>& path, SourcePos pos) {
+        ExprId id = FindField(g_, step.rule, path);
+        if (id == kNone) {
+          diags_.Error(pos, fmt::format("rule '{}' has no field '{}'", step.rule_name, fmt::join(path, ".")));
+          return id;
+        }
+        // `packet_id: if (qos > 0) u16be` names the number inside.
+        while ((E(id).kind == ExprKind::kConditional || E(id).kind == ExprKind::kOptional ||
+                (E(id).kind == ExprKind::kSequence && E(id).children.size() == 1)) &&
+               !E(id).children.empty()) {
+          id = E(id).children[0];
+        }
+        return id;
+      };
+      auto check_bound = [&](const SessionUse& u) {
+        if (!bound.count(u.variable)) {
+          diags_.Error(u.pos, fmt::format("variable '{}' is used before any step binds it", u.variable));
+        }
+      };
+      for (SessionUse& u : step.uses) {
+        u.field_expr = resolve(u.field, u.pos);
+        check_bound(u);
+        if (u.field_expr != kNone && !IsScalar(E(u.field_expr))) {
+          diags_.Error(u.pos, fmt::format("'use' needs a number field; '{}' is {}", fmt::join(u.field, "."),
+                                          ExprKindName(E(u.field_expr).kind)));
+        }
+      }
+      for (SessionUse& u : step.expects) {
+        u.field_expr = resolve(u.field, u.pos);
+        check_bound(u);
+      }
+      if (!step.state.empty()) step.state_expr = resolve(step.state, step.pos);
+      for (SessionBind& b : step.binds) {
+        b.field_expr = resolve(b.field, b.pos);
+        if (b.field_expr != kNone && !IsScalar(E(b.field_expr))) {
+          diags_.Error(b.pos, fmt::format("'bind' needs a number field; '{}' is {}", fmt::join(b.field, "."),
+                                          ExprKindName(E(b.field_expr).kind)));
+        }
+        bound.emplace(b.variable, step.kind);
+      }
+    }
   }
 
   bool AtAlternativeEnd() const {
@@ -708,6 +1018,7 @@ class Parser {
       g_.start = 0;  // the first rule, when no 'start' is given
     }
     if (g_.rules.empty() && !diags_.has_errors()) diags_.Error({1, 1}, "the grammar defines no rules");
+    ResolveSessions();
   }
 
   std::vector<Token> tokens_;

@@ -35,7 +35,8 @@ InputParser::InputParser(const Grammar& grammar, ParseLimits limits)
       limits_(limits),
       resolver_(grammar),
       serializer_(grammar),
-      conditions_(grammar, resolver_, serializer_, ConditionEvaluator::RelationValues::kAsParsed) {}
+      conditions_(grammar, resolver_, serializer_, ConditionEvaluator::RelationValues::kAsParsed),
+      binder_(grammar) {}
 
 bool InputParser::CheckConstraint(const Expr& e, uint64_t value) const {
   const Constraint& c = e.constraint;
@@ -476,6 +477,7 @@ ParseResult InputParser::Parse(std::string_view input, RuleId rule) {
   }
   result.budget_exhausted = exhausted_;
   MarkLies(result);
+  if (const Session* session = g_.SessionOfRule(rule)) result.lying_fields += binder_.MarkLies(*session, tree);
   tree_ = nullptr;
   return result;
 }

@@ -13,7 +13,9 @@
 //    lying;
 //  - after parsing, every relation is recomputed from the tree; a field whose
 //    bytes disagree is marked lying and keeps its bytes;
-//  - bytes the grammar cannot explain end up in raw leaves (kRaw).
+//  - bytes the grammar cannot explain end up in raw leaves (kRaw);
+//  - in a session input, a field a step uses that differs from the value
+//    bound earlier is marked lying (SessionBinder::MarkLies).
 // A step budget bounds the work on hostile grammars and inputs; past it, the
 // rest of the input is a raw leaf.
 #ifndef IOTFUZZ_FUZZERS_GRAMMAR_INPUT_PARSER_H_
@@ -26,6 +28,7 @@
 #include "fuzzers/grammar/field_resolver.h"
 #include "fuzzers/grammar/grammar.h"
 #include "fuzzers/grammar/serializer.h"
+#include "fuzzers/grammar/session_binder.h"
 #include "fuzzers/grammar/tree.h"
 
 namespace iotfuzz::grammar {
@@ -66,6 +69,7 @@ class InputParser {
   FieldResolver resolver_;
   Serializer serializer_;
   ConditionEvaluator conditions_;
+  SessionBinder binder_;
   std::string_view input_;
   Tree* tree_ = nullptr;
   static constexpr size_t kNoFill = ~size_t{0};

@@ -77,7 +77,8 @@ const char* MutationName(MutationKind kind) {
   static constexpr const char* kNames[kMutationKindCount] = {
       "Regenerate", "SwapAlternative", "Splice",     "RepeatInsert",    "RepeatDelete", "RepeatDuplicate",
       "RepeatSwap", "ToggleOptional",  "IntBoundary", "IntDelta",       "EnumValue",    "DictionaryToken",
-      "StringLength", "ByteHavoc",     "RelationLie", "ConstraintLie"};
+      "StringLength", "ByteHavoc",     "MessageInsert", "MessageDelete", "MessageDuplicate", "MessageSwap",
+      "RelationLie", "ConstraintLie", "BindingLie"};
   return kNames[static_cast<int>(kind)];
 }
 
@@ -88,7 +89,11 @@ std::string FormatMutationSequence(const std::vector<MutationKind>& applied) {
 }
 
 GrammarMutator::GrammarMutator(const Grammar& grammar, MutatorOptions options)
-    : g_(grammar), options_(std::move(options)), generator_(grammar, options_.generator), serializer_(grammar) {
+    : g_(grammar),
+      options_(std::move(options)),
+      generator_(grammar, options_.generator),
+      serializer_(grammar),
+      binder_(grammar) {
   std::set<std::string> unique;
   for (const Expr& e : g_.exprs) {
     if (e.kind == ExprKind::kLiteral && !e.bytes.empty()) unique.insert(e.bytes);
@@ -191,6 +196,10 @@ bool GrammarMutator::Splice(Tree& tree, Rng& rng, const Tree* donor) {
 bool GrammarMutator::RepeatInsert(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsRepeat);
   if (id == kNone) return false;
+  return InsertElement(tree, id, rng);
+}
+
+bool GrammarMutator::InsertElement(Tree& tree, NodeId id, Rng& rng) {
   const Expr& e = g_.expr(tree.node(id).expr);
   size_t count = tree.ChildCount(id);
   // Past the maximum only now and then: that too is a malformed input.
@@ -234,8 +243,12 @@ bool GrammarMutator::RepeatSwap(Tree& tree, Rng& rng) {
   repeats.erase(std::remove_if(repeats.begin(), repeats.end(), [&](NodeId r) { return tree.ChildCount(r) < 2; }),
                 repeats.end());
   if (repeats.empty()) return false;
-  NodeId id = repeats[rng.Below(repeats.size())];
+  return SwapElements(tree, repeats[rng.Below(repeats.size())], rng);
+}
+
+bool GrammarMutator::SwapElements(Tree& tree, NodeId id, Rng& rng) {
   std::vector<NodeId> kids = tree.Children(id);
+  if (kids.size() < 2) return false;
   size_t a = rng.Below(kids.size());
   size_t b = rng.Below(kids.size() - 1);
   if (b >= a) ++b;
@@ -421,6 +434,62 @@ bool GrammarMutator::ConstraintLie(Tree& tree, Rng& rng) {
   return true;
 }
 
+bool GrammarMutator::MessageInsert(Tree& tree, Rng& rng) {
+  const Session* session = binder_.SessionOf(tree);
+  if (!session) return false;
+  return InsertElement(tree, SessionBinder::MessageList(*session, tree), rng);
+}
+
+bool GrammarMutator::MessageDelete(Tree& tree, Rng& rng) {
+  const Session* session = binder_.SessionOf(tree);
+  if (!session) return false;
+  std::vector<NodeId> messages = tree.Children(SessionBinder::MessageList(*session, tree));
+  if (messages.empty()) return false;
+  tree.Remove(messages[rng.Below(messages.size())]);
+  return true;
+}
+
+bool GrammarMutator::MessageDuplicate(Tree& tree, Rng& rng) {
+  const Session* session = binder_.SessionOf(tree);
+  if (!session) return false;
+  std::vector<NodeId> messages = tree.Children(SessionBinder::MessageList(*session, tree));
+  if (messages.empty()) return false;
+  NodeId message = messages[rng.Below(messages.size())];
+  tree.InsertAfter(message, tree.CopySubtree(tree, message));
+  return true;
+}
+
+bool GrammarMutator::MessageSwap(Tree& tree, Rng& rng) {
+  const Session* session = binder_.SessionOf(tree);
+  if (!session) return false;
+  return SwapElements(tree, SessionBinder::MessageList(*session, tree), rng);
+}
+
+bool GrammarMutator::BindingLie(Tree& tree, Rng& rng) {
+  const Session* session = binder_.SessionOf(tree);
+  if (!session) return false;
+  std::vector<NodeId> used = binder_.UsedFields(*session, tree);
+  if (used.empty()) return false;
+  NodeId id = used[rng.Below(used.size())];
+  Node& n = tree.node(id);
+  if ((n.flags & kLying) && rng.Chance(1, 4)) {
+    n.flags &= static_cast<uint8_t>(~(kLying | kExact));  // follow the binding again
+    return true;
+  }
+  uint64_t max = Generator::MaxValue(g_.expr(n.expr));
+  uint64_t lie = n.value;
+  switch (rng.Below(4)) {
+    case 0: lie = n.value + 1; break;
+    case 1: lie = n.value - 1; break;
+    case 2: lie = 0; break;
+    default: lie = rng.InRange(0, max);
+  }
+  n.value = lie & max;
+  n.flags |= kLying;
+  n.flags &= static_cast<uint8_t>(~kExact);
+  return true;
+}
+
 bool GrammarMutator::Apply(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor) {
   CurrentSize(tree);
   return ApplyAndRepair(kind, tree, rng, donor);
@@ -431,10 +500,14 @@ bool GrammarMutator::ApplyAndRepair(MutationKind kind, Tree& tree, Rng& rng, con
   // Lies and presence toggles break consistency on purpose; everything else
   // keeps conditional fields in line with what they depend on.
   if (applied && kind != MutationKind::kRelationLie && kind != MutationKind::kConstraintLie &&
-      kind != MutationKind::kToggleOptional) {
+      kind != MutationKind::kBindingLie && kind != MutationKind::kToggleOptional) {
     size_t current = known_size_;
     uint32_t budget = static_cast<uint32_t>(options_.max_size > current ? options_.max_size - current : 0);
     generator_.RepairConditionals(tree, rng, budget);
+  }
+  // Values flow from message to message again after any change.
+  if (applied && !g_.sessions.empty()) {
+    if (const Session* session = binder_.SessionOf(tree)) binder_.Apply(*session, tree);
   }
   return applied;
 }
@@ -455,18 +528,26 @@ bool GrammarMutator::ApplyUnrepaired(MutationKind kind, Tree& tree, Rng& rng, co
     case MutationKind::kDictionaryToken: return DictionaryToken(tree, rng);
     case MutationKind::kStringLength: return StringLength(tree, rng);
     case MutationKind::kByteHavoc: return ByteHavoc(tree, rng);
+    case MutationKind::kMessageInsert: return MessageInsert(tree, rng);
+    case MutationKind::kMessageDelete: return MessageDelete(tree, rng);
+    case MutationKind::kMessageDuplicate: return MessageDuplicate(tree, rng);
+    case MutationKind::kMessageSwap: return MessageSwap(tree, rng);
     case MutationKind::kRelationLie: return RelationLie(tree, rng);
     case MutationKind::kConstraintLie: return ConstraintLie(tree, rng);
+    case MutationKind::kBindingLie: return BindingLie(tree, rng);
   }
   return false;
 }
 
 MutationKind GrammarMutator::PickKind(Rng& rng) {
   if (rng.Chance(g_.lie_numerator, g_.lie_denominator)) {
+    if (!g_.sessions.empty() && rng.Chance(1, 3)) return MutationKind::kBindingLie;
     return rng.Chance(1, 2) ? MutationKind::kRelationLie : MutationKind::kConstraintLie;
   }
-  // Structure and values, lies excluded.
-  return static_cast<MutationKind>(rng.Below(static_cast<int>(MutationKind::kRelationLie)));
+  // Structure and values, lies excluded; message operations only where
+  // the grammar has sessions.
+  int last = static_cast<int>(g_.sessions.empty() ? MutationKind::kMessageInsert : MutationKind::kRelationLie);
+  return static_cast<MutationKind>(rng.Below(last));
 }
 
 bool GrammarMutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector<MutationKind>* applied) {

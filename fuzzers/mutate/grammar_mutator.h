@@ -10,10 +10,17 @@
 //   values     IntBoundary, IntDelta, EnumValue (allowed and interesting
 //              values), DictionaryToken, StringLength (empty, longest),
 //              ByteHavoc (byte-level mutation of one leaf)
+//   messages   MessageInsert / MessageDelete / MessageDuplicate / MessageSwap
+//              (on the message list of a session input: a message of any
+//              sent rule in any place, so out-of-order sessions are reached)
 //   lies       RelationLie (a length, count, flag or delta off by one, zero,
 //              maximum, random), ConstraintLie (a value outside its
-//              constant, range or enum: reserved values); chosen at the
+//              constant, range or enum: reserved values), BindingLie (a
+//              field a session step uses that does not match its binding:
+//              a wrong packet identifier, a stale handle); chosen at the
 //              grammar's lie rate
+// In a session input, fields the steps use are set from the values bound by
+// earlier messages after every operation (SessionBinder), unless lying.
 // Results never exceed `max_size` bytes once serialized.
 #ifndef IOTFUZZ_FUZZERS_MUTATE_GRAMMAR_MUTATOR_H_
 #define IOTFUZZ_FUZZERS_MUTATE_GRAMMAR_MUTATOR_H_
@@ -27,6 +34,7 @@
 #include "fuzzers/grammar/grammar.h"
 #include "fuzzers/grammar/random.h"
 #include "fuzzers/grammar/serializer.h"
+#include "fuzzers/grammar/session_binder.h"
 #include "fuzzers/grammar/tree.h"
 
 namespace iotfuzz::mutate {
@@ -55,10 +63,15 @@ enum class MutationKind : uint8_t {
   kDictionaryToken,
   kStringLength,
   kByteHavoc,
+  kMessageInsert,
+  kMessageDelete,
+  kMessageDuplicate,
+  kMessageSwap,
   kRelationLie,
   kConstraintLie,
+  kBindingLie,
 };
-inline constexpr int kMutationKindCount = 16;
+inline constexpr int kMutationKindCount = 21;
 
 const char* MutationName(MutationKind kind);
 // "MS: 2 Regenerate-IntBoundary-", as libFuzzer prints its mutation sequence.
@@ -119,11 +132,21 @@ class GrammarMutator {
   bool ByteHavoc(Tree& tree, Rng& rng);
   bool RelationLie(Tree& tree, Rng& rng);
   bool ConstraintLie(Tree& tree, Rng& rng);
+  bool BindingLie(Tree& tree, Rng& rng);
+  // Message operations; false when `tree` is no session input.
+  bool MessageInsert(Tree& tree, Rng& rng);
+  bool MessageDelete(Tree& tree, Rng& rng);
+  bool MessageDuplicate(Tree& tree, Rng& rng);
+  bool MessageSwap(Tree& tree, Rng& rng);
+  // List operations on repetition node `list`.
+  bool InsertElement(Tree& tree, NodeId list, Rng& rng);
+  bool SwapElements(Tree& tree, NodeId list, Rng& rng);
 
   const Grammar& g_;
   MutatorOptions options_;
   Generator generator_;
   Serializer serializer_;
+  grammar::SessionBinder binder_;
   std::vector<std::string> tokens_;
   ByteMutator byte_mutator_;
   std::string scratch_;

@@ -1,7 +1,8 @@
 // Fuzz target for the input parser: for any bytes, parsing with a grammar and
 // serializing the tree gives the same bytes back. The grammar covers the
 // hard cases: length-delimited binary bodies, bit fields with presence
-// flags, CoAP-style option deltas, text with decimal lengths.
+// flags, CoAP-style option deltas, text with decimal lengths. Inputs starting
+// with 'S' are parsed as a session in message frames, with a binding.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -36,6 +37,10 @@ http = method " /" [a-z/]{0,32} " HTTP/1.1\r\n" header* "\r\n" body ;
 method = "GET" | "POST" ;
 header = i"Content-Length: " n: dec = length(body) "\r\n" | token ": " [^\r\n]{0,64} "\r\n" ;
 body = bytes ;
+session publish_frames framing frames {
+  send connect bind keep = keep_alive;
+  repeat 0..4 { send publish use packet_id = keep + 1; }
+}
 )";
 
 const iotfuzz::grammar::Grammar& FuzzGrammar() {
@@ -51,7 +56,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static iotfuzz::grammar::InputParser parser(FuzzGrammar());
   static iotfuzz::grammar::Serializer serializer(FuzzGrammar());
   std::string_view input(reinterpret_cast<const char*>(data), size);
-  iotfuzz::grammar::ParseResult parsed = parser.Parse(input);
+  iotfuzz::grammar::RuleId rule = iotfuzz::grammar::kNone;
+  if (!input.empty() && input[0] == 'S') {
+    rule = FuzzGrammar().sessions[0].input_rule;
+    input.remove_prefix(1);
+  }
+  iotfuzz::grammar::ParseResult parsed = parser.Parse(input, rule);
   if (serializer.Serialize(parsed.tree) != input) std::abort();  // parse-back must be exact
   return 0;
 }

@@ -34,6 +34,48 @@ property = x"01" u8 in {0, 1} | x"02" u32be | x"26" mqtt_string mqtt_string ;
 mqtt_string = n: u16be = length(s) s: utf8{0,200} ;
 )";
 
+// Sessions over both framings: an MQTT-like publish exchange on a stream
+// (the PUBREL reuses the packet identifier of the PUBLISH before it; the
+// PUBACK response is bound and checked) and ATT-like PDUs in message frames
+// (a read uses the handle a discovery response bound).
+constexpr std::string_view kSessions = R"(
+grammar sessions;
+start publish_exchange;
+
+connect = bits { type:4 = 1, flags:4 = 0 } len: varint = length(body)
+          body: ("\x00\x04MQTT" level: u8 in {4, 5} keepalive: u16be
+                 idlen: u16be = length(id) id: ascii{0,23}) ;
+publish = bits { type:4 = 3, dup:1, qos:2 = 1, retain:1 } len: varint = length(body)
+          body: (tlen: u16be = length(topic) topic: ascii{1,30} packet_id: u16be payload: bytes{0,40}) ;
+puback = x"40" len: varint = length(body) body: (packet_id: u16be) ;
+pubrel = x"62" len: varint = length(body) body: (packet_id: u16be) ;
+disconnect = x"e0 00" ;
+
+session publish_exchange framing stream {
+  send connect;
+  repeat 1..5 {
+    send publish bind pid = packet_id;
+    recv puback expect packet_id == pid;
+    send pubrel use packet_id = pid;
+  }
+  send disconnect;
+}
+
+mtu_req = x"02" mtu: u16le in 23..517 ;
+find_by_type = x"08" start: u16le end: u16le uuid: u16le ;
+by_type_rsp = x"09" plen: u8 = 4 handle: u16le value_handle: u16le ;
+read_req = x"0a" handle: u16le ;
+write_req = x"12" handle: u16le value: bytes{0,20} ;
+
+session gatt_read framing frames {
+  send mtu_req;
+  send find_by_type bind first = start;
+  recv by_type_rsp state(plen) bind found = value_handle;
+  repeat 1..3 { send read_req use handle = first + 1; }
+  send write_req use handle = found;
+}
+)";
+
 }  // namespace iotfuzz::grammar::testing
 
 #endif  // IOTFUZZ_TESTS_FUZZERS_GRAMMAR_TEST_GRAMMARS_H_

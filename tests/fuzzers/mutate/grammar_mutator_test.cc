@@ -6,6 +6,7 @@
 
 #include "fuzzers/grammar/grammar_loader.h"
 #include "fuzzers/grammar/input_parser.h"
+#include "fuzzers/grammar/session_binder.h"
 #include "fuzzers/grammar/tree_printer.h"
 #include "tests/fuzzers/grammar/test_grammars.h"
 
@@ -14,6 +15,12 @@ using namespace grammar;  // NOLINT
 namespace {
 
 constexpr std::string_view kMqtt = grammar::testing::kMqttStream;
+
+bool IsSessionOnly(MutationKind kind) {
+  return kind == MutationKind::kMessageInsert || kind == MutationKind::kMessageDelete ||
+         kind == MutationKind::kMessageDuplicate || kind == MutationKind::kMessageSwap ||
+         kind == MutationKind::kBindingLie;
+}
 
 TEST_CASE("Every mutation kind has a name and sequences print like libFuzzer's", "[mutate]") {
   std::set<std::string> names;
@@ -31,6 +38,7 @@ TEST_CASE("Each mutation kind applies to an MQTT stream and changes it", "[mutat
   Rng rng(21);
   for (int k = 0; k < kMutationKindCount; ++k) {
     MutationKind kind = static_cast<MutationKind>(k);
+    if (IsSessionOnly(kind)) continue;  // tested on session grammars below
     int applied = 0, changed = 0;
     for (int i = 0; i < 200; ++i) {
       Tree tree = generator.Generate(rng);
@@ -116,6 +124,71 @@ TEST_CASE("Mutation is deterministic for a seed and honours the size limit", "[m
     if (sa.size() <= 200) continue;
     FAIL("mutated input of " << sa.size() << " bytes exceeds max_size 200");
   }
+}
+
+TEST_CASE("Message operations and binding lies change session inputs and nothing else", "[mutate][session]") {
+  Grammar g = LoadGrammarText(grammar::testing::kSessions, "sessions").grammar;
+  GrammarMutator mutator(g);
+  Serializer serializer(g);
+  SessionBinder binder(g);
+  Rng rng(17);
+  for (const Session& session : g.sessions) {
+    for (MutationKind kind : {MutationKind::kMessageInsert, MutationKind::kMessageDelete,
+                              MutationKind::kMessageDuplicate, MutationKind::kMessageSwap,
+                              MutationKind::kBindingLie}) {
+      int applied = 0, changed = 0;
+      for (int i = 0; i < 200; ++i) {
+        Tree tree = mutator.generator().Generate(rng, session.input_rule);
+        size_t before_count = tree.ChildCount(SessionBinder::MessageList(session, tree));
+        std::string before = serializer.Serialize(tree);
+        if (!mutator.Apply(kind, tree, rng, nullptr)) continue;
+        ++applied;
+        size_t after_count = tree.ChildCount(SessionBinder::MessageList(session, tree));
+        if (kind == MutationKind::kMessageInsert) CHECK(after_count == before_count + 1);
+        if (kind == MutationKind::kMessageDelete) CHECK(after_count == before_count - 1);
+        if (kind == MutationKind::kMessageDuplicate) CHECK(after_count == before_count + 1);
+        if (kind == MutationKind::kMessageSwap || kind == MutationKind::kBindingLie) CHECK(after_count == before_count);
+        if (serializer.Serialize(tree) != before) ++changed;
+      }
+      INFO(session.name << " " << MutationName(kind) << " applied " << applied << " changed " << changed);
+      CHECK(applied > 150);
+      CHECK(changed > applied / 3);
+    }
+  }
+  // A grammar without sessions offers them no place.
+  Grammar plain = LoadGrammarText(kMqtt, "mqtt").grammar;
+  GrammarMutator plain_mutator(plain);
+  Tree tree = plain_mutator.generator().Generate(rng);
+  CHECK_FALSE(plain_mutator.Apply(MutationKind::kMessageInsert, tree, rng, nullptr));
+  CHECK_FALSE(plain_mutator.Apply(MutationKind::kBindingLie, tree, rng, nullptr));
+}
+
+TEST_CASE("Mutated sessions keep every binding unless the field is marked lying", "[mutate][session]") {
+  Grammar g = LoadGrammarText(grammar::testing::kSessions, "sessions").grammar;
+  GrammarMutator mutator(g);
+  Serializer serializer(g);
+  InputParser parser(g);
+  SessionBinder binder(g);
+  Rng rng(23);
+  int lies_seen = 0;
+  for (const Session& session : g.sessions) {
+    Tree tree = mutator.generator().Generate(rng, session.input_rule);
+    for (int i = 0; i < 400; ++i) {
+      INFO(session.name << " round " << i);
+      std::vector<MutationKind> applied;
+      mutator.Mutate(tree, rng, nullptr, &applied);
+      Tree copy = tree;
+      CHECK(binder.MarkLies(session, copy) == 0);
+      // And the bytes parse back exactly, lies included.
+      std::string bytes = serializer.Serialize(tree);
+      ParseResult parsed = parser.Parse(bytes, session.input_rule);
+      REQUIRE(serializer.Serialize(parsed.tree) == bytes);
+      for (NodeId id : binder.UsedFields(session, tree)) {
+        if (tree.node(id).flags & kLying) ++lies_seen;
+      }
+    }
+  }
+  CHECK(lies_seen > 0);
 }
 
 }  // namespace

@@ -1,0 +1,246 @@
+#include "fuzzers/grammar/session_binder.h"
+
+#include <set>
+
+#include <catch2/catch.hpp>
+
+#include "fuzzers/grammar/generator.h"
+#include "fuzzers/grammar/grammar_loader.h"
+#include "fuzzers/grammar/input_parser.h"
+#include "fuzzers/grammar/serializer.h"
+#include "fuzzers/harness/message_frames.h"
+#include "tests/fuzzers/grammar/test_grammars.h"
+
+namespace iotfuzz::grammar {
+namespace {
+
+constexpr std::string_view kSessions = testing::kSessions;
+
+std::string FailureReport(std::string_view text) {
+  try {
+    LoadGrammarText(text, "test.grammar");
+  } catch (const GrammarError& e) {
+    return std::string(e.what()) + "\n" + e.report();
+  }
+  FAIL("grammar loaded although it should not");
+  return {};
+}
+
+// The sent rules of a session input, by name, in order.
+std::vector<std::string> MessageRules(const Grammar& g, const Session& s, const Tree& tree) {
+  SessionBinder binder(g);
+  std::vector<std::string> names;
+  NodeId list = SessionBinder::MessageList(s, tree);
+  REQUIRE(list != kNone);
+  for (NodeId m : tree.Children(list)) {
+    RuleId r = binder.RuleOfMessage(s, tree, m);
+    names.push_back(r == kNone ? "?" : g.rule(r).name);
+  }
+  return names;
+}
+
+// Serialized bytes of each message of a stream session, split by parsing
+// each message rule in turn.
+uint16_t PacketId(std::string_view packet) {
+  // Both PUBLISH (after the topic) and PUBREL carry it; PUBREL: 62 02 id id.
+  return static_cast<uint16_t>((static_cast<uint8_t>(packet[2]) << 8) | static_cast<uint8_t>(packet[3]));
+}
+
+TEST_CASE("A session compiles into an input rule over the messages it sends", "[grammar][session]") {
+  LoadedGrammar loaded = LoadGrammarText(kSessions, "sessions.grammar");
+  const Grammar& g = loaded.grammar;
+  REQUIRE(g.sessions.size() == 2);
+  const Session& pub = g.sessions[0];
+  CHECK(pub.name == "publish_exchange");
+  CHECK(pub.framing == SessionFraming::kStream);
+  CHECK(g.start == pub.input_rule);
+  CHECK(g.SessionOfRule(pub.input_rule) == &pub);
+  std::vector<std::string> sent;
+  for (RuleId r : pub.send_rules) sent.push_back(g.rule(r).name);
+  CHECK(sent == std::vector<std::string>{"connect", "publish", "pubrel", "disconnect"});
+  REQUIRE(pub.recv_rules.size() == 1);
+  CHECK(g.rule(pub.recv_rules[0]).name == "puback");
+  const Session& gatt = g.sessions[1];
+  CHECK(gatt.framing == SessionFraming::kFrames);
+  CHECK(g.FindRule("gatt_read.message").has_value());
+  // Rules used only by sessions are not reported unused.
+  CHECK(loaded.warnings.find("not used") == std::string::npos);
+}
+
+TEST_CASE("Session declarations with mistakes are rejected with their position", "[grammar][session]") {
+  const std::string rules = "grammar t;\nstart s;\na = x\"01\" id: u16be ;\nb = x\"02\" id: u16be ;\n";
+  CHECK_THAT(FailureReport(rules + "session s { send a; send c; }\n"),
+             Catch::Contains("test.grammar:5:26: undefined rule 'c'\n"));
+  CHECK_THAT(FailureReport(rules + "session s { send a bind v = nope; }\n"),
+             Catch::Contains("test.grammar:5:29: rule 'a' has no field 'nope'"));
+  CHECK_THAT(FailureReport(rules + "session s { send a use id = v; send b bind v = id; }\n"),
+             Catch::Contains("test.grammar:5:24: variable 'v' is used before any step binds it"));
+  CHECK_THAT(FailureReport(rules + "session a { send b; }\n"),
+             Catch::Contains("session 'a' has the name of a rule"));
+  CHECK_THAT(FailureReport(rules + "session s framing bytes { send a; }\n"),
+             Catch::Contains("expected 'stream' or 'frames' after 'framing'"));
+  CHECK_THAT(FailureReport(rules + "session s { send a; repeat 3..1 { send b; } }\n"),
+             Catch::Contains("repeat bounds are reversed"));
+  CHECK_THAT(FailureReport(rules + "session s { recv a; }\n"), Catch::Contains("session 's' sends no message"));
+  CHECK_THAT(FailureReport(rules + "session s { send a use id = v + ; }\n"), Catch::Contains("expected"));
+  CHECK_THAT(FailureReport(rules + "session s { send a state(id); }\n"),
+             Catch::Contains("expected 'bind', 'use' or ';'"));
+}
+
+TEST_CASE("Generated sessions follow the steps and carry bound values forward", "[grammar][session]") {
+  Grammar g = LoadGrammarText(kSessions, "sessions.grammar").grammar;
+  const Session& pub = g.sessions[0];
+  Generator generator(g);
+  Serializer serializer(g);
+  InputParser parser(g);
+  Rng rng(7);
+  std::set<size_t> publish_counts;
+  for (int i = 0; i < 300; ++i) {
+    INFO("session " << i);
+    Tree tree = generator.Generate(rng);
+    std::vector<std::string> rules = MessageRules(g, pub, tree);
+    REQUIRE(rules.size() >= 4);
+    CHECK(rules.front() == "connect");
+    CHECK(rules.back() == "disconnect");
+    size_t publishes = (rules.size() - 2) / 2;
+    CHECK(rules.size() == 2 + 2 * publishes);
+    publish_counts.insert(publishes);
+    for (size_t k = 0; k < publishes; ++k) {
+      CHECK(rules[1 + 2 * k] == "publish");
+      CHECK(rules[2 + 2 * k] == "pubrel");
+    }
+    // Byte level: every PUBREL carries the packet identifier of the PUBLISH
+    // before it; the input parses back exactly and without lies.
+    std::string bytes = serializer.Serialize(tree);
+    ParseResult parsed = parser.Parse(bytes);
+    REQUIRE(serializer.Serialize(parsed.tree) == bytes);
+    CHECK(parsed.complete());
+    CHECK(parsed.lying_fields == 0);
+    uint16_t last_pid = 0;
+    size_t pos = 0;
+    while (pos < bytes.size()) {
+      uint8_t type = static_cast<uint8_t>(bytes[pos]) >> 4;
+      size_t len = static_cast<uint8_t>(bytes[pos + 1]);  // all packets here are < 128 bytes
+      REQUIRE(len < 128);
+      std::string_view packet(bytes.data() + pos, 2 + len);
+      if (type == 3) {
+        size_t tlen = (static_cast<uint8_t>(packet[2]) << 8) | static_cast<uint8_t>(packet[3]);
+        last_pid = static_cast<uint16_t>((static_cast<uint8_t>(packet[4 + tlen]) << 8) |
+                                         static_cast<uint8_t>(packet[5 + tlen]));
+      } else if (type == 6) {
+        CHECK(PacketId(packet) == last_pid);
+      }
+      pos += 2 + len;
+    }
+  }
+  // Repeat counts cover the declared range 1..5.
+  CHECK(publish_counts == std::set<size_t>{1, 2, 3, 4, 5});
+}
+
+TEST_CASE("Framed sessions are message frames a harness reads one message at a time", "[grammar][session]") {
+  Grammar g = LoadGrammarText(kSessions, "sessions.grammar").grammar;
+  const Session& gatt = g.sessions[1];
+  Generator generator(g);
+  Serializer serializer(g);
+  InputParser parser(g);
+  Rng rng(11);
+  for (int i = 0; i < 200; ++i) {
+    INFO("session " << i);
+    Tree tree = generator.Generate(rng, gatt.input_rule);
+    std::string bytes = serializer.Serialize(tree);
+    std::vector<std::string> messages;
+    harness::MessageFrameReader reader(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    std::span<const uint8_t> m;
+    while (reader.Next(m)) messages.emplace_back(reinterpret_cast<const char*>(m.data()), m.size());
+    REQUIRE(reader.position() == bytes.size());
+    REQUIRE(messages.size() >= 4);
+    CHECK(messages[0][0] == '\x02');
+    CHECK(messages[1][0] == '\x08');
+    uint16_t first = static_cast<uint16_t>(static_cast<uint8_t>(messages[1][1]) | (static_cast<uint8_t>(messages[1][2]) << 8));
+    for (size_t k = 2; k + 1 < messages.size(); ++k) {
+      REQUIRE(messages[k].size() == 3);
+      CHECK(messages[k][0] == '\x0a');
+      uint16_t handle = static_cast<uint16_t>(static_cast<uint8_t>(messages[k][1]) | (static_cast<uint8_t>(messages[k][2]) << 8));
+      CHECK(handle == static_cast<uint16_t>(first + 1));
+    }
+    CHECK(messages.back()[0] == '\x12');
+    ParseResult parsed = parser.Parse(bytes, gatt.input_rule);
+    CHECK(serializer.Serialize(parsed.tree) == bytes);
+    CHECK(parsed.complete());
+  }
+}
+
+TEST_CASE("Session inputs parse back exactly whatever the bytes", "[grammar][session]") {
+  Grammar g = LoadGrammarText(kSessions, "sessions.grammar").grammar;
+  Serializer serializer(g);
+  InputParser parser(g);
+  Rng rng(5);
+  for (const Session& s : g.sessions) {
+    for (int i = 0; i < 500; ++i) {
+      std::string bytes(rng.Below(200), '\0');
+      for (char& c : bytes) c = static_cast<char>(rng.Below(256));
+      ParseResult parsed = parser.Parse(bytes, s.input_rule);
+      REQUIRE(serializer.Serialize(parsed.tree) == bytes);
+    }
+  }
+}
+
+TEST_CASE("A used field that contradicts its binding parses as a lie and keeps its value", "[grammar][session]") {
+  Grammar g = LoadGrammarText(kSessions, "sessions.grammar").grammar;
+  const Session& pub = g.sessions[0];
+  // CONNECT, PUBLISH id 7, PUBREL id 9 (should be 7), DISCONNECT.
+  std::string bytes = std::string("\x10\x0b\x00\x04MQTT\x04\x00\x3c\x00\x00", 13) +
+                      std::string("\x32\x06\x00\x01t\x00\x07x", 8) + std::string("\x62\x02\x00\x09", 4) +
+                      std::string("\xe0\x00", 2);
+  InputParser parser(g);
+  Serializer serializer(g);
+  SessionBinder binder(g);
+  ParseResult parsed = parser.Parse(bytes);
+  REQUIRE(parsed.complete());
+  CHECK(parsed.lying_fields == 1);
+  CHECK(serializer.Serialize(parsed.tree) == bytes);
+  // Applying the bindings leaves the lie alone.
+  CHECK(binder.Apply(pub, parsed.tree) == 0);
+  CHECK(serializer.Serialize(parsed.tree) == bytes);
+  // Without the lie mark, Apply corrects the PUBREL to the bound 7.
+  for (NodeId id : binder.UsedFields(pub, parsed.tree)) parsed.tree.node(id).flags &= ~kLying;
+  CHECK(binder.Apply(pub, parsed.tree) == 1);
+  std::string fixed = serializer.Serialize(parsed.tree);
+  CHECK(fixed.substr(21, 4) == std::string("\x62\x02\x00\x07", 4));
+}
+
+TEST_CASE("Responses bind variables the later messages use", "[grammar][session]") {
+  Grammar g = LoadGrammarText(kSessions, "sessions.grammar").grammar;
+  const Session& gatt = g.sessions[1];
+  InputParser parser(g);
+  Serializer serializer(g);
+  SessionBinder binder(g);
+  Generator generator(g);
+  Rng rng(3);
+  // A discovery response naming value handle 0x0042.
+  RuleId rsp = *g.FindRule("by_type_rsp");
+  ParseResult response = parser.Parse(std::string("\x09\x04\x10\x00\x42\x00", 6), rsp);
+  REQUIRE(response.complete());
+  SessionBinder::Variables variables;
+  binder.BindFromResponse(gatt, rsp, response.tree, variables);
+  REQUIRE(variables.count("found") == 1);
+  CHECK(variables["found"] == 0x42);
+  // The network executor applies each sent message in turn with the
+  // variables so far: the write request takes the found handle.
+  Tree tree = generator.Generate(rng, gatt.input_rule);
+  NodeId list = SessionBinder::MessageList(gatt, tree);
+  std::vector<NodeId> messages = tree.Children(list);
+  NodeId write = messages.back();
+  REQUIRE(g.rule(binder.RuleOfMessage(gatt, tree, write)).name == "write_req");
+  binder.ApplyToMessage(gatt, tree, write, variables);
+  std::string bytes = serializer.Serialize(tree);
+  harness::MessageFrameReader reader(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  std::span<const uint8_t> m, last;
+  while (reader.Next(m)) last = m;
+  REQUIRE(last.size() >= 3);
+  CHECK(last[1] == 0x42);
+  CHECK(last[2] == 0x00);
+}
+
+}  // namespace
+}  // namespace iotfuzz::grammar
