@@ -7,6 +7,7 @@ std::vector<std::unique_ptr<Subcommand>> MakeSubcommands() {
   all.push_back(MakeListCommand());
   all.push_back(MakeRunCommand());
   all.push_back(MakeGrammarCommand());
+  all.push_back(MakeTriageCommand());
   return all;
 }
 
