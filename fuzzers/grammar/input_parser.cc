@@ -87,7 +87,7 @@ bool InputParser::MatchScalar(const Expr& e, NodeId node, size_t& pos, size_t en
   size_t p = pos;
   switch (e.kind) {
     case ExprKind::kInteger: {
-      if (end - p < e.width) return false;
+      if (end - p < e.width) return RanOut(end);
       for (uint32_t i = 0; i < e.width; ++i) {
         uint64_t byte = static_cast<uint8_t>(input_[p + i]);
         uint32_t shift = e.order == ByteOrder::kBig ? 8 * (e.width - 1 - i) : 8 * i;
@@ -100,7 +100,8 @@ bool InputParser::MatchScalar(const Expr& e, NodeId node, size_t& pos, size_t en
       size_t limit = relaxed ? 10 : 4;
       int shift = 0;
       while (true) {
-        if (p >= end || p - start >= limit) return false;
+        if (p >= end) return RanOut(end);
+        if (p - start >= limit) return false;
         uint8_t b = static_cast<uint8_t>(input_[p++]);
         if (shift < 64) value |= uint64_t{b & 0x7fu} << shift;
         shift += 7;
@@ -155,7 +156,7 @@ bool InputParser::MatchBlob(const Expr& e, NodeId node, size_t& pos, size_t end,
     if (length < e.min || (!e.unbounded && length > e.max)) violates = true;
   } else if (e.kind == ExprKind::kBytes) {
     length = e.unbounded ? available : std::min<size_t>(e.max, available);
-    if (length < e.min) return false;
+    if (length < e.min) return RanOut(end);
   } else {
     // Greedy over the alphabet.
     size_t max = e.unbounded ? available : std::min<size_t>(e.max, available);
@@ -206,7 +207,16 @@ bool InputParser::Match(ExprId id, NodeId parent, size_t& pos, size_t end, bool 
 
   // A length read earlier bounds this field to exactly that many bytes.
   uint64_t demanded = 0;
-  if (DemandedValue(id, node, RelationKind::kLength, demanded) && demanded <= end - pos) {
+  bool has_demand = DemandedValue(id, node, RelationKind::kLength, demanded);
+  if (has_demand && demanded > end - pos) {
+    RanOut(end);
+    // Framing a message still arriving: its length says more is coming.
+    if (prefix_mode_ && end == input_.size()) {
+      tree_->Truncate(node_mark, byte_mark, parent);
+      return false;
+    }
+  }
+  if (has_demand && demanded <= end - pos) {
     size_t sub_end = pos + static_cast<size_t>(demanded);
     size_t p = pos;
     const Expr& e = g_.expr(id);
@@ -262,7 +272,16 @@ bool InputParser::MatchNode(ExprId id, NodeId node, size_t& pos, size_t end, boo
   switch (e.kind) {
     case ExprKind::kLiteral: {
       size_t n = e.bytes.size();
-      if (end - pos < n) return false;
+      if (end - pos < n) {
+        // Only a literal the bytes so far begin could still match.
+        std::string_view got = input_.substr(pos, end - pos);
+        bool prefix = e.case_insensitive
+                          ? std::equal(got.begin(), got.end(), e.bytes.begin(),
+                                       [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) ==
+                                                                   std::tolower(static_cast<unsigned char>(b)); })
+                          : e.bytes.compare(0, got.size(), got) == 0;
+        return prefix ? RanOut(end) : false;
+      }
       std::string_view got = input_.substr(pos, n);
       bool same = e.case_insensitive
                       ? std::equal(got.begin(), got.end(), e.bytes.begin(),
@@ -275,7 +294,8 @@ bool InputParser::MatchNode(ExprId id, NodeId node, size_t& pos, size_t end, boo
       return true;
     }
     case ExprKind::kCharClass:
-      if (pos >= end || !e.alphabet.test(static_cast<uint8_t>(input_[pos]))) return false;
+      if (pos >= end) return RanOut(end);
+      if (!e.alphabet.test(static_cast<uint8_t>(input_[pos]))) return false;
       tree_->SetBytes(node, input_.substr(pos, 1));
       ++pos;
       return true;
@@ -372,7 +392,7 @@ bool InputParser::MatchNode(ExprId id, NodeId node, size_t& pos, size_t end, boo
       return true;
     }
     case ExprKind::kBits: {
-      if (end - pos < e.width) return false;
+      if (end - pos < e.width) return RanOut(end);
       uint64_t packed = 0;
       for (uint32_t i = 0; i < e.width; ++i) packed = (packed << 8) | static_cast<uint8_t>(input_[pos + i]);
       uint32_t remaining = e.width * 8;
@@ -480,6 +500,42 @@ ParseResult InputParser::Parse(std::string_view input, RuleId rule) {
   if (const Session* session = g_.SessionOfRule(rule)) result.lying_fields += binder_.MarkLies(*session, tree);
   tree_ = nullptr;
   return result;
+}
+
+PrefixMatch InputParser::ParsePrefix(std::string_view input, RuleId rule) {
+  PrefixMatch match;
+  if (rule == kNone) rule = g_.start;
+  if (rule == kNone) return match;
+  input_ = input;
+  tree_ = &match.parse.tree;
+  prefix_mode_ = true;
+  Tree& tree = match.parse.tree;
+  for (bool relaxed : {false, true}) {
+    tree.Clear();
+    NodeId root = tree.Add(kNone, kNone);
+    tree.set_root(root);
+    steps_ = 0;
+    exhausted_ = false;
+    ran_out_ = false;
+    size_t pos = 0;
+    if (Match(g_.rules[rule].body, root, pos, input.size(), relaxed)) {
+      match.status = PrefixMatch::kComplete;
+      match.length = pos;
+      match.parse.budget_exhausted = exhausted_;
+      MarkLies(match.parse);
+      break;
+    }
+    if (exhausted_) break;
+    // Strictly, the bytes ran out before the message could end: wait for more.
+    if (ran_out_ && !relaxed) {
+      match.status = PrefixMatch::kNeedMore;
+      break;
+    }
+  }
+  if (match.status != PrefixMatch::kComplete) tree.Clear();
+  tree_ = nullptr;
+  prefix_mode_ = false;
+  return match;
 }
 
 }  // namespace iotfuzz::grammar

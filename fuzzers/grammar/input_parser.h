@@ -46,12 +46,30 @@ struct ParseResult {
   bool complete() const { return raw_bytes == 0; }
 };
 
+// Whether the bytes received so far hold a complete message of a rule: how a
+// network executor frames a response without fixed sleeps.
+struct PrefixMatch {
+  enum Status { kNoMatch, kNeedMore, kComplete };
+  Status status = kNoMatch;
+  size_t length = 0;   // kComplete: bytes of the message, from the start
+  ParseResult parse;   // kComplete: its tree (lies marked, no raw rest)
+};
+
 class InputParser {
  public:
   explicit InputParser(const Grammar& grammar, ParseLimits limits = {});
 
   // Parses `input` as `rule` (the start rule by default).
   ParseResult Parse(std::string_view input, RuleId rule = kNone);
+
+  // Matches one message of `rule` at the start of `input` (bytes received
+  // so far; more may follow): kComplete with its length when a prefix is a
+  // message (constraints relaxed, and the violations marked as lies, when
+  // no strict match exists); kNeedMore when the bytes end before a message
+  // could — a length read earlier runs past them, a field or literal is cut;
+  // kNoMatch otherwise. The rule should delimit itself (a length field, a
+  // terminator): an unbounded field at its end takes whatever has arrived.
+  PrefixMatch ParsePrefix(std::string_view input, RuleId rule);
 
  private:
   bool Match(ExprId id, NodeId parent, size_t& pos, size_t end, bool relaxed);
@@ -63,6 +81,12 @@ class InputParser {
   bool DemandedValue(ExprId target, NodeId self, RelationKind kind, uint64_t& value);
   bool CheckConstraint(const Expr& e, uint64_t value) const;
   void MarkLies(ParseResult& result);
+  // A read refused for want of bytes; at the end of the input (not of a
+  // bounded region inside it) more bytes could make it match. Returns false.
+  bool RanOut(size_t end) {
+    if (end == input_.size()) ran_out_ = true;
+    return false;
+  }
 
   const Grammar& g_;
   ParseLimits limits_;
@@ -76,6 +100,8 @@ class InputParser {
   size_t fill_end_ = kNoFill;  // end of the bounded region the next choice should fill
   uint32_t steps_ = 0;
   bool exhausted_ = false;
+  bool ran_out_ = false;
+  bool prefix_mode_ = false;  // inside ParsePrefix
 };
 
 }  // namespace iotfuzz::grammar

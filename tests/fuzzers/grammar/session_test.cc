@@ -242,5 +242,41 @@ TEST_CASE("Responses bind variables the later messages use", "[grammar][session]
   CHECK(last[2] == 0x00);
 }
 
+TEST_CASE("Responses are framed by their rule: complete, need more or no match at every split", "[grammar][session]") {
+  Grammar g = LoadGrammarText(kSessions, "sessions.grammar").grammar;
+  InputParser parser(g);
+  Generator generator(g);
+  Serializer serializer(g);
+  Rng rng(29);
+  for (const char* name : {"puback", "publish", "connect", "by_type_rsp", "disconnect"}) {
+    RuleId rule = *g.FindRule(name);
+    for (int i = 0; i < 40; ++i) {
+      std::string message = serializer.Serialize(generator.Generate(rng, rule));
+      std::string next = serializer.Serialize(generator.Generate(rng, rule));
+      INFO(name << " message " << i << " of " << message.size() << " bytes");
+      // Every cut before the end needs more bytes; the whole message, alone or
+      // followed by the start of the next, is complete at its own length.
+      for (size_t cut = 0; cut < message.size(); ++cut) {
+        PrefixMatch m = parser.ParsePrefix(std::string_view(message).substr(0, cut), rule);
+        INFO("cut at " << cut);
+        CHECK(m.status == PrefixMatch::kNeedMore);
+      }
+      for (size_t extra : {size_t{0}, size_t{1}, next.size()}) {
+        std::string buffered = message + next.substr(0, extra);
+        PrefixMatch m = parser.ParsePrefix(buffered, rule);
+        REQUIRE(m.status == PrefixMatch::kComplete);
+        CHECK(m.length == message.size());
+        CHECK(serializer.Serialize(m.parse.tree) == message);
+      }
+    }
+  }
+  // Bytes that cannot start the message.
+  CHECK(parser.ParsePrefix(std::string("\x41\x02\x00\x01", 4), *g.FindRule("puback")).status == PrefixMatch::kNoMatch);
+  CHECK(parser.ParsePrefix("GET / HTTP/1.1\r\n", *g.FindRule("connect")).status == PrefixMatch::kNoMatch);
+  // A PUBLISH whose remaining length promises 100 bytes of which 10 arrived.
+  std::string partial = std::string("\x32\x64\x00\x01t\x00\x07", 7) + std::string(3, 'x');
+  CHECK(parser.ParsePrefix(partial, *g.FindRule("publish")).status == PrefixMatch::kNeedMore);
+}
+
 }  // namespace
 }  // namespace iotfuzz::grammar
