@@ -8,6 +8,9 @@
 //   <root>/corpora/libcoap_server_fuzzer/<seed>.bin
 //       message frames (u16 little-endian length, UDP datagram), one client's
 //       session with the device's resources (libcoap_server_fuzzer.cc)
+//   <root>/targets/libcoap/regressions/<harness>/<finding>.bin
+//       reproducers of the bugs the harnesses found
+//       (targets/libcoap/regressions/README.md)
 //
 // Every seed is a message or session a real CoAP client (or, for responses
 // and signalling, a peer) sends: RFC 7252 requests of every method and
@@ -171,7 +174,15 @@ class Writer {
   explicit Writer(fs::path root) : root_(std::move(root)) {}
 
   void Write(const std::string& harness, const std::string& name, const Bytes& bytes) {
-    fs::path dir = root_ / "corpora" / harness;
+    WriteTo(root_ / "corpora" / harness, name, bytes);
+  }
+  void WriteRegression(const std::string& harness, const std::string& name, const Bytes& bytes) {
+    WriteTo(root_ / "targets" / "libcoap" / "regressions" / harness, name, bytes);
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  void WriteTo(const fs::path& dir, const std::string& name, const Bytes& bytes) {
     fs::create_directories(dir);
     std::ofstream out(dir / (name + ".bin"), std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
@@ -180,9 +191,7 @@ class Writer {
       ok_ = false;
     }
   }
-  bool ok() const { return ok_; }
 
- private:
   fs::path root_;
   bool ok_ = true;
 };
@@ -369,6 +378,14 @@ void ServerSeeds(Writer& w) {
           Frames({Req(kNon, kGet, 0x20d0, t2, "sensors/temperature").Opt(kNoResponse, Uint(2))}));
 }
 
+// Reproducers of findings (README.md in targets/libcoap/regressions/).
+void Regressions(Writer& w) {
+  // COAP-1: a Proxy-Uri without a path ("coap://h"); coap_get_uri_path()
+  // copies the path with memcpy(dst, NULL, 0).
+  w.WriteRegression("libcoap_pdu_parse_fuzzer", "COAP-1_proxy_uri_without_path_memcpy_null",
+                    Udp1(Req(kCon, kGet, 0x0001, {}, "").Opt(kProxyUri, Str("coap://h"))));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -379,5 +396,6 @@ int main(int argc, char** argv) {
   Writer w{fs::path(argv[1])};
   PduParseSeeds(w);
   ServerSeeds(w);
+  Regressions(w);
   return w.ok() ? 0 : 1;
 }

@@ -8,6 +8,9 @@
 //   <root>/corpora/mosquitto_client_fuzzer/<seed>.bin
 //       one selector byte (bit 0: MQTT 5, bit 1: persistent session), then
 //       the byte stream the broker sends (mosquitto_client_fuzzer.c)
+//   <root>/targets/mosquitto/regressions/<harness>/<finding>.bin
+//       reproducers of the bugs the harnesses found
+//       (targets/mosquitto/regressions/README.md)
 //
 // Every seed is a session a real peer has: MQTT 3.1, 3.1.1 and 5.0 CONNECT
 // (with will, credentials, properties), SUBSCRIBE with options, PUBLISH of
@@ -192,7 +195,14 @@ class Writer {
  public:
   explicit Writer(fs::path root) : root_(std::move(root)) {}
   void Write(const std::string& harness, const std::string& name, const Bytes& bytes) {
-    fs::path dir = root_ / "corpora" / harness;
+    WriteTo(root_ / "corpora" / harness, name, bytes);
+  }
+  void WriteRegression(const std::string& harness, const std::string& name, const Bytes& bytes) {
+    WriteTo(root_ / "targets" / "mosquitto" / "regressions" / harness, name, bytes);
+  }
+
+ private:
+  void WriteTo(const fs::path& dir, const std::string& name, const Bytes& bytes) {
     fs::create_directories(dir);
     std::ofstream out(dir / (name + ".bin"), std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
@@ -201,6 +211,8 @@ class Writer {
       ok_ = false;
     }
   }
+
+ public:
   bool ok() const { return ok_; }
 
  private:
@@ -386,6 +398,17 @@ void ClientSeeds(Writer& w) {
   w.Write(h, "v5_connack_bad_credentials", Cat({v5, Connack(true, false, 0x86)}));
 }
 
+// Reproducers of findings (README.md in targets/mosquitto/regressions/).
+void Regressions(Writer& w) {
+  // MOSQ-CLIENT-1: a CONNACK whose property list holds an identifier MQTT 5
+  // does not define (0x2b); libmosquitto's property__read() logs it with
+  // log__printf(NULL, ...), which dereferences the NULL client.
+  Buf unknown_property;
+  unknown_property.U8(0x2b).U8(0);
+  w.WriteRegression("mosquitto_client_fuzzer", "MOSQ-CLIENT-1_connack_unknown_property_null_deref",
+                    Cat({Bytes{0x01}, Connack(true, false, 0, &unknown_property)}));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -396,5 +419,6 @@ int main(int argc, char** argv) {
   Writer w{fs::path(argv[1])};
   BrokerSeeds(w);
   ClientSeeds(w);
+  Regressions(w);
   return w.ok() ? 0 : 1;
 }
