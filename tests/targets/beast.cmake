@@ -1,0 +1,46 @@
+# Tests of the Boost.Beast harnesses (targets/beast): each seed corpus
+# replays, libFuzzer runs a fixed number of inputs from it without a crash,
+# the seeds reach Beast itself (/usr/include/boost/beast), and the committed
+# seeds are the generator's output. Included from tests/targets/CMakeLists.txt.
+if(NOT TARGET beast_http_request_fuzzer)
+  return()
+endif()
+
+set(_beast_check ${CMAKE_CURRENT_LIST_DIR}/beast_bluez_harness_check.cmake)
+find_path(_beast_include_dir boost/beast.hpp)
+
+foreach(harness beast_http_request_fuzzer beast_http_response_fuzzer)
+  add_test(NAME ${harness}.seed_corpus_replays
+           COMMAND $<TARGET_FILE:${harness}_replay> ${PROJECT_SOURCE_DIR}/corpora/${harness})
+  set_tests_properties(${harness}.seed_corpus_replays PROPERTIES
+      TIMEOUT 60 PASS_REGULAR_EXPRESSION "replayed [0-9]+ input\\(s\\) without a crash")
+
+  add_test(NAME ${harness}.fixed_runs_without_crash
+           COMMAND ${CMAKE_COMMAND} -DMODE=fuzz
+                   -DFUZZER=$<TARGET_FILE:${harness}>
+                   -DCORPUS=${PROJECT_SOURCE_DIR}/corpora/${harness}
+                   -DDICT=${PROJECT_SOURCE_DIR}/targets/beast/${harness}.dict
+                   -DMAX_LEN=32768 -DRUNS=3000
+                   -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/${harness}.fuzz
+                   -P ${_beast_check})
+  set_tests_properties(${harness}.fixed_runs_without_crash PROPERTIES TIMEOUT 180)
+
+  add_test(NAME ${harness}.seeds_cover_component
+           COMMAND ${CMAKE_COMMAND} -DMODE=edges
+                   -DFUZZER=$<TARGET_FILE:${harness}>
+                   -DCORPUS=${PROJECT_SOURCE_DIR}/corpora/${harness}
+                   -DCOMPONENT_PATH=${_beast_include_dir}/boost/beast/
+                   -DMIN_EDGES=100
+                   -DSYMBOLIZER=${IOTFUZZ_LLVM_SYMBOLIZER}
+                   -P ${_beast_check})
+  set_tests_properties(${harness}.seeds_cover_component PROPERTIES TIMEOUT 300)
+endforeach()
+
+add_test(NAME beast.seeds_match_generator
+         COMMAND ${CMAKE_COMMAND} -DMODE=seeds
+                 -DGENERATOR=$<TARGET_FILE:beast_seed_generator>
+                 -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
+                 -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/beast_seeds
+                 -DCORPORA=beast_http_request_fuzzer\;beast_http_response_fuzzer
+                 -P ${_beast_check})
+set_tests_properties(beast.seeds_match_generator PROPERTIES TIMEOUT 60)
