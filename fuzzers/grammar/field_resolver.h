@@ -3,9 +3,20 @@
 // expression once (FindVisibleField); here the nearest tree node built from
 // that expression is found, searching outward from the referring node — so in
 // a list of CoAP options each option's length nibble finds its own value.
+//
+// Fast path: when the referring field and its target sit in the same rule
+// body with no repetition between their common ancestor and the target, and
+// no recursion could put another instance of the target nearer, the tree
+// mirrors the IR there, so the target is reached by climbing a fixed number
+// of parents and descending fixed child positions (a DirectPath, computed
+// once per pair of expressions). Every step is checked against the IR; when
+// one does not fit (a partial parse, a raw leaf, another alternative taken)
+// the search falls back to the general walk, so the result is the same.
 #ifndef IOTFUZZ_FUZZERS_GRAMMAR_FIELD_RESOLVER_H_
 #define IOTFUZZ_FUZZERS_GRAMMAR_FIELD_RESOLVER_H_
 
+#include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "fuzzers/grammar/grammar.h"
@@ -44,6 +55,18 @@ class FieldResolver {
  private:
   NodeId FindBelow(const Tree& tree, NodeId root, ExprId target, NodeId skip) const;
 
+  struct DirectPath {
+    bool valid = false;
+    std::vector<ExprId> up;     // expressions of the ancestors to climb, nearest first
+    std::vector<ExprId> down;   // expressions from below the common ancestor to the target
+  };
+  const DirectPath& PathBetween(ExprId from, ExprId target) const;
+  DirectPath BuildPath(ExprId from, ExprId target) const;
+  // kNone when the direct path does not fit this tree.
+  NodeId FollowPath(const Tree& tree, NodeId from, const DirectPath& path) const;
+  // Whether the IR subtree of `root` can hold `target` through a rule reference.
+  bool ReachesThroughRules(ExprId root, ExprId target) const;
+
   const Grammar& g_;
   // rule_contains_[r][e]: an instance of rule r can hold a node of expression
   // e (directly or through the rules it uses); the search skips rule
@@ -54,6 +77,15 @@ class FieldResolver {
   std::vector<std::vector<ExprId>> relations_on_;
   std::vector<ExprId> condition_field_;
   std::vector<RuleId> owning_rule_;
+  std::vector<ExprId> expr_parent_;      // the expression whose child each one is (kNone: a rule body)
+  std::vector<uint32_t> child_index_;    // its position among the parent's children
+  std::vector<bool> shared_;             // child of more than one expression: no direct paths through it
+  mutable std::unordered_map<uint64_t, DirectPath> paths_;
+  struct PathSlot {
+    ExprId target = kNone;
+    const DirectPath* path = nullptr;
+  };
+  mutable std::vector<PathSlot> path_slots_;  // per `from` expression: its last target's path
 };
 
 }  // namespace iotfuzz::grammar

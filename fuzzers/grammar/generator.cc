@@ -20,6 +20,7 @@ Generator::Generator(const Grammar& grammar, GeneratorLimits limits)
       conditions_(grammar, resolver_, serializer_, ConditionEvaluator::RelationValues::kComputed),
       binder_(grammar) {
   ComputeMinSizes();
+  for (const Expr& e : grammar.exprs) has_conditionals_ |= e.kind == ExprKind::kConditional;
 }
 
 void Generator::ComputeMinSizes() {
@@ -255,10 +256,12 @@ int Generator::RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget) {
     return false;
   };
   int repaired = 0;
+  if (!has_conditionals_) return 0;
   // A repair can add conditionals of its own, which the next pass sees.
   for (int pass = 0; pass < 16; ++pass) {
     bool changed = false;
-    for (NodeId id : tree.Reachable()) {
+    tree.Reachable(reachable_);
+    for (NodeId id : reachable_) {
       const Node& n = tree.node(id);
       if (n.expr == kNone || (n.flags & kRaw)) continue;
       const Expr& e = g_.expr(n.expr);

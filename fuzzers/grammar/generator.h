@@ -79,6 +79,8 @@ class Generator {
   std::vector<uint32_t> min_size_;
   std::vector<uint32_t> rule_min_size_;
   int64_t budget_ = 0;  // bytes left in the current generation
+  bool has_conditionals_ = false;
+  std::vector<NodeId> reachable_;  // scratch of RepairConditionals
   // The next generation of `forced_choice_expr_` takes alternative
   // `forced_choice_` (a session's planned message).
   ExprId forced_choice_expr_ = kNone;

@@ -137,17 +137,18 @@ std::vector<NodeId> Tree::Reachable() const {
 
 void Tree::Reachable(std::vector<NodeId>& out) const {
   out.clear();
-  if (root_ == kNone) return;
-  thread_local std::vector<NodeId> stack;
-  stack.clear();
-  stack.push_back(root_);
-  while (!stack.empty()) {
-    NodeId id = stack.back();
-    stack.pop_back();
+  // Pre-order by links alone: down to the first child, else on to the next
+  // sibling of the nearest ancestor that has one.
+  NodeId id = root_;
+  while (id != kNone) {
     out.push_back(id);
-    size_t mark = stack.size();
-    for (NodeId c = nodes_[id].first_child; c != kNone; c = nodes_[c].next_sibling) stack.push_back(c);
-    std::reverse(stack.begin() + static_cast<std::ptrdiff_t>(mark), stack.end());
+    const Node& n = nodes_[id];
+    if (n.first_child != kNone) {
+      id = n.first_child;
+      continue;
+    }
+    while (id != root_ && nodes_[id].next_sibling == kNone) id = nodes_[id].parent;
+    id = id == root_ ? kNone : nodes_[id].next_sibling;
   }
 }
 

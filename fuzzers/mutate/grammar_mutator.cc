@@ -550,9 +550,22 @@ MutationKind GrammarMutator::PickKind(Rng& rng) {
   return static_cast<MutationKind>(rng.Below(last));
 }
 
-bool GrammarMutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector<MutationKind>* applied) {
+bool GrammarMutator::TakeOutput(std::string& out) {
+  if (!output_ready_) return false;
+  std::swap(out, scratch_);
+  output_ready_ = false;
+  return true;
+}
+
+bool GrammarMutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector<MutationKind>* applied,
+                            size_t input_size) {
+  output_ready_ = false;
   if (tree.empty()) return false;
-  CurrentSize(tree);
+  if (input_size == kUnknownSize) {
+    CurrentSize(tree);
+  } else {
+    known_size_ = input_size;
+  }
   Tree& backup = backup_;  // a member, so its buffers are reused from call to call
   backup = tree;
   uint32_t stacked = 1 + static_cast<uint32_t>(rng.Below(options_.max_stacked));
@@ -565,9 +578,11 @@ bool GrammarMutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector
       tree = backup;  // over the size limit: undo everything and start over
       names.clear();
       done = 0;
+      output_ready_ = false;
       continue;
     }
-    backup = tree;
+    output_ready_ = true;
+    if (done + 1 < stacked) backup = tree;  // the last operation needs no undo copy
     names.push_back(kind);
     ++done;
   }

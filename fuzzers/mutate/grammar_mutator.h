@@ -95,7 +95,16 @@ class GrammarMutator {
   // Applies 1..max_stacked operations to `tree`; `donor` (may be null) feeds
   // Splice. Appends the names of the operations applied to `applied`.
   // Returns false when no operation could be applied.
-  bool Mutate(Tree& tree, Rng& rng, const Tree* donor = nullptr, std::vector<MutationKind>* applied = nullptr);
+  // `input_size`, when the caller knows it (the tree is the parse of its
+  // input), spares one serialization.
+  bool Mutate(Tree& tree, Rng& rng, const Tree* donor = nullptr, std::vector<MutationKind>* applied = nullptr,
+              size_t input_size = kUnknownSize);
+  static constexpr size_t kUnknownSize = ~size_t{0};
+
+  // After Mutate returned true: moves the serialization of the mutated tree
+  // (made while checking its size) into `out`, so callers need not
+  // serialize again. False when it is not at hand.
+  bool TakeOutput(std::string& out);
 
   // One operation of the given kind; false when the tree offers no place for it.
   bool Apply(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor);
@@ -153,6 +162,7 @@ class GrammarMutator {
   // Serialized size of the tree as last measured; budgets of operations are
   // taken from it, the exact check follows each operation.
   size_t known_size_ = 0;
+  bool output_ready_ = false;  // scratch_ holds the serialization of the tree Mutate returned
   Tree backup_;  // undo copy of Mutate
   mutable std::vector<NodeId> reachable_;  // scratch for candidate picking
 };

@@ -52,9 +52,12 @@ bool MutationSession::Mutate(std::string_view input, std::string_view donor, siz
   // within one tree safely), so no copy is made.
   const grammar::Tree* donor_tree = donor.empty() ? &tree : &TreeOf(donor);
   mutator_->set_max_size(max_size);
-  if (!mutator_->Mutate(tree, rng, donor_tree, &last_)) return false;
-  out.clear();
-  serializer_->Serialize(tree, out);
+  // The tree is the parse of `input` (or the tree that serialized to it).
+  if (!mutator_->Mutate(tree, rng, donor_tree, &last_, input.size())) return false;
+  if (!mutator_->TakeOutput(out)) {
+    out.clear();
+    serializer_->Serialize(tree, out);
+  }
   if (out.size() > max_size) return false;
   last_output_hash_ = Hash(out);
   std::swap(last_output_tree_, tree);
