@@ -4,6 +4,23 @@
 
 namespace iotfuzz::triage {
 
+std::string CrashTypeWithoutSize(const std::string& crash_type) {
+  const std::size_t newline = crash_type.find('\n');
+  if (newline == std::string::npos) return crash_type;
+  const std::size_t space = crash_type.rfind(' ');
+  if (space == std::string::npos || space < newline) return crash_type;
+  const std::string_view size = std::string_view(crash_type).substr(space + 1);
+  const bool is_size = size == "{*}" || (!size.empty() && size.find_first_not_of("0123456789") == std::string_view::npos);
+  return is_size ? crash_type.substr(0, space) : crash_type;
+}
+
+double ClusteringSimilarity(const CrashSignature& a, const CrashSignature& b) {
+  if (a.crash_type() != b.crash_type() && CrashTypeWithoutSize(a.crash_type()) == CrashTypeWithoutSize(b.crash_type())) {
+    return StackSimilarity(a.stack(), b.stack());
+  }
+  return Similarity(a, b);
+}
+
 void CrashDeduplicator::Add(std::size_t id, const CrashSignature& signature, bool security) {
   const std::string key = signature.BucketKey() + (security ? "/s" : "/n");
   auto [it, inserted] = buckets_.try_emplace(key);
@@ -31,7 +48,7 @@ std::vector<CrashCluster> CrashDeduplicator::Clusters() const {
     std::size_t best_index = clusters.size();
     for (std::size_t i = 0; i < clusters.size(); ++i) {
       if (clusters[i].security != bucket->security) continue;
-      const double s = Similarity(clusters[i].signature, bucket->signature);
+      const double s = ClusteringSimilarity(clusters[i].signature, bucket->signature);
       if (s >= options_.similarity_threshold && s > best) {
         best = s;
         best_index = i;

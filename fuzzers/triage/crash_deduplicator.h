@@ -9,7 +9,11 @@
 //     first). Each joins the existing cluster whose founding bucket's
 //     signature is most similar to its own (crash_signature.h `Similarity`),
 //     when that similarity is at least `similarity_threshold` and both have
-//     the same security flag; otherwise it founds a new cluster. Comparing
+//     the same security flag; otherwise it founds a new cluster. Two
+//     signatures whose crash types differ only in the access size
+//     ("Stack-buffer-overflow\nWRITE 9" and "...WRITE 12": one memcpy with
+//     an attacker-chosen length) are compared by their stacks alone, so the
+//     same faulting site with different lengths is one bug. Comparing
 //     with the founder only (not with every member) keeps clusters from
 //     drifting through chains of near neighbours.
 // The result does not depend on the order of crashes within a bucket, only on
@@ -33,6 +37,13 @@ struct CrashCluster {
   std::vector<std::size_t> members;      // crash ids, in the order added, founding bucket first
   double lowest_similarity = 1.0;        // of a merged bucket to the founder (1 when none merged)
 };
+
+// The crash type without a trailing access size: "Heap-buffer-overflow\nREAD 4"
+// and "Heap-buffer-overflow\nREAD {*}" both give "Heap-buffer-overflow\nREAD".
+std::string CrashTypeWithoutSize(const std::string& crash_type);
+
+// Similarity as used for clustering (see the header comment).
+double ClusteringSimilarity(const CrashSignature& a, const CrashSignature& b);
 
 class CrashDeduplicator {
  public:

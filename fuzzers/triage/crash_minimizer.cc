@@ -17,6 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using grammar::ExprKind;
+
+constexpr std::size_t kMaxRejectedSteps = 2;
 using grammar::NodeId;
 using grammar::Tree;
 
@@ -128,6 +130,26 @@ MinimizeOutcome CrashMinimizer::MinimizeWithGrammar(const grammar::Grammar& g, c
   return out;
 }
 
+MinimizeOutcome CrashMinimizer::TrimToShortestPrefix(const std::string& input) {
+  MinimizeOutcome out;
+  out.bytes = input;
+  // Invariant: the prefix of length `hi` crashes the same way; `lo` is the
+  // longest length known (or assumed, for 0) not to.
+  std::size_t lo = 0, hi = input.size(), tests = 0;
+  while (hi - lo > 1) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    ++tests;
+    if (Test(input.substr(0, mid), out)) {
+      hi = mid;
+    } else {
+      lo = mid;
+    }
+  }
+  out.bytes = input.substr(0, hi);
+  out.steps.push_back(fmt::format("prefix: {} -> {} bytes ({} replays)", input.size(), hi, tests));
+  return out;
+}
+
 MinimizeOutcome CrashMinimizer::MinimizeWithLibFuzzer(const fs::path& binary, const std::string& input,
                                                       const fs::path& work_dir, const Environment& env) {
   MinimizeOutcome out;
@@ -136,7 +158,7 @@ MinimizeOutcome CrashMinimizer::MinimizeWithLibFuzzer(const fs::path& binary, co
   fs::create_directories(work_dir, ec);
   Environment step_env = env;
   step_env.Set("IOTFUZZ_GRAMMAR", "none");  // byte-level mutations only
-  std::size_t steps = 0;
+  std::size_t steps = 0, rejected = 0;
   std::string stop = "step limit reached";
   for (; steps < options_.max_libfuzzer_steps; ++steps) {
     if (out.bytes.size() < 2) {
@@ -148,7 +170,7 @@ MinimizeOutcome CrashMinimizer::MinimizeWithLibFuzzer(const fs::path& binary, co
     WriteFileAtomically(current, out.bytes);
     fs::remove(artifact, ec);
     RunCaptured({binary.string(), "-minimize_crash_internal_step=1", fmt::format("-runs={}", options_.libfuzzer_runs),
-                 "-seed=1", fmt::format("-timeout={}", options_.timeout_seconds), "-rss_limit_mb=2048",
+                 fmt::format("-seed={}", 1 + rejected), fmt::format("-timeout={}", options_.timeout_seconds), "-rss_limit_mb=2048",
                  "-malloc_limit_mb=2048", "-exact_artifact_path=" + artifact.string(), current.string()},
                 step_env, std::chrono::seconds(300));
     std::string candidate;
@@ -157,8 +179,12 @@ MinimizeOutcome CrashMinimizer::MinimizeWithLibFuzzer(const fs::path& binary, co
       break;
     }
     if (!Test(candidate, out)) {
-      stop = "smaller input crashed differently";
-      break;
+      // Another bug: try the step again with the next seed, twice at most.
+      if (++rejected > kMaxRejectedSteps) {
+        stop = "smaller inputs crashed differently";
+        break;
+      }
+      continue;
     }
     out.bytes = std::move(candidate);
   }

@@ -17,13 +17,20 @@
 // valid; fields the parser found lying keep their lie, since the crash may
 // depend on it. A candidate is tested only when it is shorter.
 //
+// Prefix pass: a binary search for the shortest prefix that still crashes
+// the same way (at most about log2(size) replays). Harnesses that take a
+// stream of messages stop at the crashing one, so whatever follows it goes
+// here, which libFuzzer's random erasures rarely hit exactly.
+//
 // Byte-level pass: libFuzzer's crash minimizer, one step at a time: the
 // libFuzzer binary runs `-minimize_crash_internal_step=1 -runs=<runs>
 // -seed=1 -exact_artifact_path=<file>` on the current input (the step that
 // `-minimize_crash=1` repeats); a step's result is accepted when the oracle
-// confirms it, and steps continue from it until a step finds nothing smaller,
-// the oracle rejects it, or `max_libfuzzer_steps` steps ran. Fixed seed and
-// run counts make it deterministic.
+// confirms it, and steps continue from it until a step finds nothing smaller
+// or `max_libfuzzer_steps` steps ran. A step whose result the oracle rejects
+// (a smaller input that crashes differently, often another bug) is repeated
+// with the next seed, twice at most. Fixed seeds and run counts make it
+// deterministic.
 #ifndef IOTFUZZ_FUZZERS_TRIAGE_CRASH_MINIMIZER_H_
 #define IOTFUZZ_FUZZERS_TRIAGE_CRASH_MINIMIZER_H_
 
@@ -60,6 +67,9 @@ class CrashMinimizer {
 
   // The grammar-aware pass over `input`.
   MinimizeOutcome MinimizeWithGrammar(const grammar::Grammar& grammar, const std::string& input);
+
+  // The prefix pass over `input`.
+  MinimizeOutcome TrimToShortestPrefix(const std::string& input);
 
   // The byte-level pass with `libfuzzer_binary`, in `work_dir` (created if
   // needed; step files are left there), under `env`.

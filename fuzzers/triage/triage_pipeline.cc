@@ -301,7 +301,7 @@ TriageResult TriagePipeline::Run(const TriageRequest& request) const {
     const std::string key = p.signature.BucketKey();
     if (std::find(f.bucket_keys.begin(), f.bucket_keys.end(), key) != f.bucket_keys.end()) return true;
     return p.report.security == rep.report.security &&
-           Similarity(p.signature, rep.signature) >= settings.similarity_threshold;
+           ClusteringSimilarity(p.signature, rep.signature) >= settings.similarity_threshold;
   };
   {
     std::vector<std::pair<std::size_t, int>> tasks;
@@ -397,6 +397,11 @@ TriageResult TriagePipeline::Run(const TriageRequest& request) const {
       auto grammar_it = grammars.find(f.harness);
       if (grammar_it != grammars.end() && grammar_it->second) {
         MinimizeOutcome o = minimizer.MinimizeWithGrammar(grammar_it->second->grammar, bytes);
+        bytes = o.bytes;
+        f.minimized.steps.insert(f.minimized.steps.end(), o.steps.begin(), o.steps.end());
+      }
+      {
+        MinimizeOutcome o = minimizer.TrimToShortestPrefix(bytes);
         bytes = o.bytes;
         f.minimized.steps.insert(f.minimized.steps.end(), o.steps.begin(), o.steps.end());
       }

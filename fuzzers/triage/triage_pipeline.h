@@ -20,7 +20,8 @@
 //               `reproduce_every_input`, step 2 replays every input N times
 //               instead (N times the cost);
 //  5. minimize  the representative (crash_minimizer.h): grammar-aware when the
-//               harness has a grammar, then libFuzzer byte-level; each step
+//               harness has a grammar, then the shortest crashing prefix,
+//               then libFuzzer byte-level; each step
 //               verified by replay and re-parse against the representative's
 //               bucket key;
 //  6. classify  (CrashClassifier), map to EN 303 645 / TS 103 701
