@@ -570,7 +570,14 @@ void SmartLockGatt::AppendEvent(uint8_t type, uint8_t detail) {
 
 void SmartLockGatt::NotifyValue(uint16_t handle, const std::vector<uint8_t>& value) {
   gatt_db_attribute* attrib = gatt_db_get_attribute(db_, handle);
-  if (attrib) gatt_db_attribute_notify(attrib, value.data(), value.size(), nullptr);
+  if (!attrib) return;
+  // An empty vector's data() may be null, and BlueZ 5.66 copies the value
+  // with memcpy() even when it is empty (gatt-server.c:1788), which is
+  // undefined for a null source (corpora/bluez_gatt_server_fuzzer/
+  // regressions/README.md): empty values go out from a valid pointer.
+  static const uint8_t kEmpty = 0;
+  const uint8_t* data = value.empty() ? &kEmpty : value.data();
+  gatt_db_attribute_notify(attrib, data, value.size(), nullptr);
 }
 
 bool SmartLockGatt::ValidSchedule(const std::vector<uint8_t>& schedule) {

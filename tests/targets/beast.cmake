@@ -1,13 +1,12 @@
 # Tests of the Boost.Beast harnesses (targets/beast): each seed corpus
 # replays, libFuzzer runs a fixed number of inputs from it without a crash,
-# the seeds reach Beast itself (/usr/include/boost/beast), and the committed
+# the seeds reach Beast itself (its headers, as the harnesses include them), and the committed
 # seeds are the generator's output. Included from tests/targets/CMakeLists.txt.
 if(NOT TARGET beast_http_request_fuzzer)
   return()
 endif()
 
 set(_beast_check ${CMAKE_CURRENT_LIST_DIR}/beast_bluez_harness_check.cmake)
-find_path(_beast_include_dir boost/beast.hpp)
 
 foreach(harness beast_http_request_fuzzer beast_http_response_fuzzer)
   add_test(NAME ${harness}.seed_corpus_replays
@@ -29,7 +28,7 @@ foreach(harness beast_http_request_fuzzer beast_http_response_fuzzer)
            COMMAND ${CMAKE_COMMAND} -DMODE=edges
                    -DFUZZER=$<TARGET_FILE:${harness}>
                    -DCORPUS=${PROJECT_SOURCE_DIR}/corpora/${harness}
-                   -DCOMPONENT_PATH=${_beast_include_dir}/boost/beast/
+                   -DCOMPONENT_PATH=${IOTFUZZ_BEAST_HEADERS}/boost/beast/
                    -DMIN_EDGES=100
                    -DSYMBOLIZER=${IOTFUZZ_LLVM_SYMBOLIZER}
                    -P ${_beast_check})

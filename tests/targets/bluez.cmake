@@ -42,3 +42,11 @@ add_test(NAME ${_bluez_harness}.seeds_match_generator
                  -DCORPORA=${_bluez_harness}
                  -P ${_bluez_check})
 set_tests_properties(${_bluez_harness}.seeds_match_generator PROPERTIES TIMEOUT 60)
+
+# Inputs of findings (corpora/bluez_gatt_server_fuzzer/regressions/README.md)
+# replay without a crash.
+add_test(NAME ${_bluez_harness}.regressions_replay
+         COMMAND $<TARGET_FILE:${_bluez_harness}_replay>
+                 ${PROJECT_SOURCE_DIR}/corpora/${_bluez_harness}/regressions)
+set_tests_properties(${_bluez_harness}.regressions_replay PROPERTIES
+    TIMEOUT 60 PASS_REGULAR_EXPRESSION "replayed [0-9]+ input\\(s\\) without a crash")
