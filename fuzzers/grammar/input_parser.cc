@@ -477,12 +477,23 @@ void InputParser::MarkLies(ParseResult& result) {
 
 ParseResult InputParser::Parse(std::string_view input, RuleId rule) {
   ParseResult result;
+  ParseInto(input, result, rule);
+  return result;
+}
+
+void InputParser::ParseInto(std::string_view input, ParseResult& result, RuleId rule) {
+  result.tree.Clear();
+  result.raw_bytes = 0;
+  result.lying_fields = 0;
+  result.budget_exhausted = false;
   if (rule == kNone) rule = g_.start;
   input_ = input;
   tree_ = &result.tree;
   steps_ = 0;
   exhausted_ = false;
   Tree& tree = result.tree;
+  // Parse trees hold about one node per one to two input bytes.
+  tree.Reserve(input.size() + 32, input.size() + 16);
   NodeId root = tree.Add(kNone, kNone);  // container: the parse, then any rest
   tree.set_root(root);
   size_t pos = 0;
@@ -499,7 +510,6 @@ ParseResult InputParser::Parse(std::string_view input, RuleId rule) {
   MarkLies(result);
   if (const Session* session = g_.SessionOfRule(rule)) result.lying_fields += binder_.MarkLies(*session, tree);
   tree_ = nullptr;
-  return result;
 }
 
 PrefixMatch InputParser::ParsePrefix(std::string_view input, RuleId rule) {

@@ -61,6 +61,8 @@ class InputParser {
 
   // Parses `input` as `rule` (the start rule by default).
   ParseResult Parse(std::string_view input, RuleId rule = kNone);
+  // The same into `result`, reusing its tree's buffers.
+  void ParseInto(std::string_view input, ParseResult& result, RuleId rule = kNone);
 
   // Matches one message of `rule` at the start of `input` (bytes received
   // so far; more may follow): kComplete with its length when a prefix is a

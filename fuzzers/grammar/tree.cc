@@ -106,25 +106,35 @@ void Tree::Remove(NodeId node) {
 }
 
 NodeId Tree::CopySubtree(const Tree& from, NodeId node) {
-  // Iterative pre-order copy; `pending` pairs a source node with the copy's parent.
-  std::vector<std::pair<NodeId, NodeId>> pending{{node, kNone}};
+  // Iterative pre-order copy; `pending` pairs a source node with the copy's
+  // parent. Scratch buffers are reused across calls (no allocation per node).
+  thread_local std::vector<std::pair<NodeId, NodeId>> pending;
+  thread_local std::string saved;
+  pending.clear();
+  pending.push_back({node, kNone});
+  const bool same = &from == this;
   NodeId copy_root = kNone;
   while (!pending.empty()) {
     auto [src, parent] = pending.back();
     pending.pop_back();
     const Node source = from.nodes_[src];  // by value: `from` may be *this and grow
-    std::string_view data = from.Bytes(src);
-    std::string saved(data);
     NodeId copy = Add(source.expr, kNone);
     Node& n = nodes_[copy];
     n.value = source.value;
     n.flags = source.flags;
-    SetBytes(copy, saved);
+    if (source.bytes_size > 0) {
+      if (same) {  // SetBytes may move the very bytes being copied
+        saved.assign(from.Bytes(src));
+        SetBytes(copy, saved);
+      } else {
+        SetBytes(copy, from.Bytes(src));
+      }
+    }
     if (parent != kNone) AppendChild(parent, copy);
     if (copy_root == kNone) copy_root = copy;
-    std::vector<NodeId> kids;
-    for (NodeId c = source.first_child; c != kNone; c = from.nodes_[c].next_sibling) kids.push_back(c);
-    for (auto it = kids.rbegin(); it != kids.rend(); ++it) pending.push_back({*it, copy});
+    size_t mark = pending.size();
+    for (NodeId c = source.first_child; c != kNone; c = from.nodes_[c].next_sibling) pending.push_back({c, copy});
+    std::reverse(pending.begin() + static_cast<std::ptrdiff_t>(mark), pending.end());
   }
   return copy_root;
 }

@@ -89,6 +89,14 @@ class Tree {
   void Truncate(size_t node_count, size_t byte_count, NodeId parent);
   size_t byte_size() const { return bytes_.size(); }
 
+  // Room for `nodes` nodes and `bytes` leaf bytes, so building a tree of
+  // about that size does not reallocate on the way (under AddressSanitizer
+  // every reallocation is a fresh allocation of untouched pages).
+  void Reserve(size_t nodes, size_t bytes) {
+    nodes_.reserve(nodes);
+    bytes_.reserve(bytes);
+  }
+
   void Clear() {
     nodes_.clear();
     bytes_.clear();

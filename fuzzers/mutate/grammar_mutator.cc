@@ -174,19 +174,28 @@ bool GrammarMutator::SwapAlternative(Tree& tree, Rng& rng) {
 
 bool GrammarMutator::Splice(Tree& tree, Rng& rng, const Tree* donor) {
   if (!donor || donor->empty()) return false;
-  std::vector<NodeId> mine = Candidates(tree, AnyStructured);
+  // Scratch lists are members: no allocation per call once warm.
+  std::vector<NodeId>& mine = splice_mine_;
+  mine.clear();
+  tree.Reachable(reachable_);
+  for (NodeId id : reachable_) {
+    if (AnyStructured(g_, tree, id)) mine.push_back(id);
+  }
   if (mine.empty()) return false;
-  std::vector<NodeId> theirs = donor->Reachable();
-  // A few tries to find a node whose expression the donor also has.
+  std::vector<NodeId>& theirs = splice_theirs_;
+  donor->Reachable(theirs);
+  // A few tries to find a node whose expression the donor also has; among
+  // those, one picked by reservoir sampling.
   for (int attempt = 0; attempt < 8; ++attempt) {
     NodeId target = mine[rng.Below(mine.size())];
     ExprId expr = tree.node(target).expr;
-    std::vector<NodeId> same;
+    NodeId pick = kNone;
+    uint64_t seen = 0;
     for (NodeId d : theirs) {
-      if (donor->node(d).expr == expr && !(donor->node(d).flags & kAbsent)) same.push_back(d);
+      if (donor->node(d).expr == expr && !(donor->node(d).flags & kAbsent) && rng.Below(++seen) == 0) pick = d;
     }
-    if (same.empty()) continue;
-    NodeId copy = tree.CopySubtree(*donor, same[rng.Below(same.size())]);
+    if (pick == kNone) continue;
+    NodeId copy = tree.CopySubtree(*donor, pick);
     tree.Replace(target, copy);
     return true;
   }

@@ -165,6 +165,8 @@ class GrammarMutator {
   bool output_ready_ = false;  // scratch_ holds the serialization of the tree Mutate returned
   Tree backup_;  // undo copy of Mutate
   mutable std::vector<NodeId> reachable_;  // scratch for candidate picking
+  std::vector<NodeId> splice_mine_;        // scratch of Splice
+  std::vector<NodeId> splice_theirs_;
 };
 
 }  // namespace iotfuzz::mutate

@@ -27,15 +27,25 @@ MutationSession::MutationSession(const std::string& grammar_path, MutatorOptions
 }
 
 const grammar::Tree& MutationSession::TreeOf(std::string_view input) {
+  TrimCache();
+  return CachedTree(input);
+}
+
+const grammar::Tree& MutationSession::CachedTree(std::string_view input) {
   uint64_t key = Hash(input);
   auto it = cache_.find(key);
   if (it != cache_.end()) return it->second;
-  if (cache_.size() >= kCacheLimit) cache_.clear();
   return cache_.emplace(key, parser_->Parse(input).tree).first->second;
+}
+
+void MutationSession::TrimCache() {
+  // Only between calls: trees handed out by TreeOf stay valid within one.
+  if (cache_.size() >= kCacheLimit) cache_.clear();
 }
 
 bool MutationSession::Mutate(std::string_view input, std::string_view donor, size_t max_size, uint64_t seed,
                              std::string& out) {
+  TrimCache();
   last_.clear();
   grammar::Rng rng(seed);
   // Engines mutate their last output again (libFuzzer stacks up to five
@@ -45,12 +55,12 @@ bool MutationSession::Mutate(std::string_view input, std::string_view donor, siz
   if (last_output_valid_ && key == last_output_hash_) {
     std::swap(tree, last_output_tree_);
   } else {
-    tree = TreeOf(input);
+    tree = CachedTree(input);
   }
   last_output_valid_ = false;
   // Without a donor the tree splices from itself (Tree::CopySubtree copies
   // within one tree safely), so no copy is made.
-  const grammar::Tree* donor_tree = donor.empty() ? &tree : &TreeOf(donor);
+  const grammar::Tree* donor_tree = donor.empty() ? &tree : &CachedTree(donor);
   mutator_->set_max_size(max_size);
   // The tree is the parse of `input` (or the tree that serialized to it).
   if (!mutator_->Mutate(tree, rng, donor_tree, &last_, input.size())) return false;
@@ -67,18 +77,38 @@ bool MutationSession::Mutate(std::string_view input, std::string_view donor, siz
 
 bool MutationSession::CrossOver(std::string_view a, std::string_view b, size_t max_size, uint64_t seed,
                                 std::string& out) {
+  TrimCache();
   last_.clear();
   grammar::Rng rng(seed);
-  grammar::Tree tree = TreeOf(a);
-  const grammar::Tree& donor = TreeOf(b);
+  // `a` is usually an intermediate of libFuzzer's stacked mutations: the
+  // last output (tree kept) or parsed into a reused buffer, not cached. `b`
+  // is a corpus entry: cached. The candidate is a member, so its buffers are
+  // reused from call to call.
+  uint64_t key_a = Hash(a);
+  const grammar::Tree* tree_a;
+  if (last_output_valid_ && key_a == last_output_hash_) {
+    tree_a = &last_output_tree_;
+  } else if (auto it = cache_.find(key_a); it != cache_.end()) {
+    tree_a = &it->second;
+  } else {
+    parser_->ParseInto(a, scratch_parse_);
+    tree_a = &scratch_parse_.tree;
+  }
+  const grammar::Tree& tree = *tree_a;
+  const grammar::Tree& donor = CachedTree(b);
   mutator_->set_max_size(max_size);
+  grammar::Tree& candidate = work_tree_;
   for (int attempt = 0; attempt < 4; ++attempt) {
-    grammar::Tree candidate = tree;
+    candidate = tree;
     if (!mutator_->Apply(MutationKind::kSplice, candidate, rng, &donor)) continue;
     out.clear();
     serializer_->Serialize(candidate, out);
     if (out.size() <= max_size) {
       last_.push_back(MutationKind::kSplice);
+      // The next stacked mutation starts from this output: keep its tree.
+      last_output_hash_ = Hash(out);
+      std::swap(last_output_tree_, candidate);
+      last_output_valid_ = true;
       return true;
     }
   }

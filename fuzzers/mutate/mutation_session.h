@@ -46,6 +46,10 @@ class MutationSession {
 
   // 64-bit FNV-1a of `bytes`.
   static uint64_t Hash(std::string_view bytes);
+  void TrimCache();
+  // TreeOf without trimming: trees it returns stay valid until the next
+  // TrimCache, so one call can hold several.
+  const grammar::Tree& CachedTree(std::string_view input);
 
  private:
   std::unique_ptr<grammar::Grammar> grammar_;
@@ -58,6 +62,7 @@ class MutationSession {
   uint64_t last_output_hash_ = 0;
   grammar::Tree last_output_tree_;
   grammar::Tree work_tree_;   // reused between calls: fewer allocations
+  grammar::ParseResult scratch_parse_;  // inputs parsed without being cached
   bool last_output_valid_ = false;
   static constexpr size_t kCacheLimit = 8192;
 };
