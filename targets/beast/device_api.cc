@@ -152,7 +152,13 @@ bool MethodAllowed(Route route, http::verb method) {
   return false;
 }
 
-std::string ErrorJson(const std::string& message) { return json{{"error", message}}.dump(); }
+// Messages may quote the request (a query parameter's name), which need not
+// be UTF-8: invalid bytes are replaced instead of making dump() throw.
+std::string Dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string ErrorJson(const std::string& message) { return Dump(json{{"error", message}}); }
 
 }  // namespace
 
@@ -255,7 +261,7 @@ ApiResponse DeviceApi::Status(const http::request<http::string_body>& request) c
                  {"locked", true},
                  {"battery", 87},
                  {"uptime", 86400}};
-  ApiResponse res = Json(http::status::ok, request.version(), status.dump());
+  ApiResponse res = Json(http::status::ok, request.version(), Dump(status));
   if (request.method() == http::verb::head) {
     // Content-Length of the GET answer, no body.
     res.content_length(res.body().size());
@@ -285,7 +291,7 @@ ApiResponse DeviceApi::Login(const http::request<http::string_body>& request) {
   std::string token = SessionToken(token_secret_, tokens_issued_++);
   if (sessions_.size() == kMaxSessions) sessions_.erase(sessions_.begin());
   sessions_.push_back(token);
-  return Json(http::status::ok, request.version(), json{{"token", token}, {"expires_in", 3600}}.dump());
+  return Json(http::status::ok, request.version(), Dump(json{{"token", token}, {"expires_in", 3600}}));
 }
 
 ApiResponse DeviceApi::Logout(const http::request<http::string_body>& request) {
@@ -303,7 +309,7 @@ ApiResponse DeviceApi::GetConfig(const http::request<http::string_body>& request
                  {"led", config_.led},
                  {"mqtt", {{"host", config_.mqtt_host}, {"port", config_.mqtt_port}, {"tls", config_.mqtt_tls}}},
                  {"timezone", config_.timezone}};
-  return Json(http::status::ok, request.version(), config.dump());
+  return Json(http::status::ok, request.version(), Dump(config));
 }
 
 ApiResponse DeviceApi::PutConfig(const http::request<http::string_body>& request) {
@@ -400,7 +406,7 @@ ApiResponse DeviceApi::Logs(const http::request<http::string_body>& request) con
   for (size_t i = static_cast<size_t>(std::min<long>(since, static_cast<long>(log_.size())));
        i < log_.size() && entries.size() < static_cast<size_t>(limit); ++i)
     entries.push_back({{"seq", i}, {"event", log_[i]}});
-  return Json(http::status::ok, request.version(), json{{"entries", entries}}.dump());
+  return Json(http::status::ok, request.version(), Dump(json{{"entries", entries}}));
 }
 
 ApiResponse DeviceApi::FirmwareState(const http::request<http::string_body>& request) const {
@@ -409,7 +415,7 @@ ApiResponse DeviceApi::FirmwareState(const http::request<http::string_body>& req
     state["staged_version"] = std::to_string(firmware_.staged_version >> 16) + "." +
                               std::to_string((firmware_.staged_version >> 8) & 0xff) + "." +
                               std::to_string(firmware_.staged_version & 0xff);
-  return Json(http::status::ok, request.version(), state.dump());
+  return Json(http::status::ok, request.version(), Dump(state));
 }
 
 void DeviceApi::BeginFirmware() {
@@ -454,7 +460,7 @@ ApiResponse DeviceApi::FinishFirmware(const http::request_header<>& header) {
   fw.last_result = "staged";
   log_.push_back("firmware staged");
   json body = {{"status", "staged"}, {"bytes", fw.payload_bytes}, {"reboot_required", true}};
-  return Json(http::status::accepted, header.version(), body.dump());
+  return Json(http::status::accepted, header.version(), Dump(body));
 }
 
 }  // namespace iotfuzz::beast_targets

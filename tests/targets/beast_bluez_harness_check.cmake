@@ -1,10 +1,13 @@
 # Checks of a third-party component's harness, run as a ctest command:
 #   cmake -DMODE=<mode> ... -P beast_bluez_harness_check.cmake
 #
+# Only the files directly in CORPUS are used: inputs of findings kept in
+# CORPUS/regressions/ are tested separately.
+#
 # MODE=fuzz   FUZZER, CORPUS, RUNS, WORK_DIR [, DICT, MAX_LEN]
 #     libFuzzer from a copy of the seed corpus with -seed=1 -runs=RUNS:
 #     passes if it completes all runs without a crash.
-# MODE=edges  FUZZER, CORPUS, COMPONENT_PATH, MIN_EDGES [, SYMBOLIZER]
+# MODE=edges  FUZZER, CORPUS, COMPONENT_PATH, MIN_EDGES, WORK_DIR [, SYMBOLIZER]
 #     like OSS-Fuzz's check_build: runs the seeds once (-runs=0
 #     -print_coverage=1) and sums the covered edges of the functions whose
 #     source lies under COMPONENT_PATH (the component, not the harness);
@@ -12,6 +15,14 @@
 # MODE=seeds  GENERATOR, SOURCE_DIR, WORK_DIR, CORPORA (list of names)
 #     runs the seed generator into WORK_DIR and requires corpora/<name>/ to
 #     hold exactly the committed files, byte for byte.
+
+# Copies the regular files directly in `corpus` to `dir`.
+function(copy_seeds corpus dir)
+  file(REMOVE_RECURSE ${dir})
+  file(MAKE_DIRECTORY ${dir})
+  file(GLOB seeds LIST_DIRECTORIES false ${corpus}/*)
+  file(COPY ${seeds} DESTINATION ${dir})
+endfunction()
 
 function(require var)
   if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
@@ -25,7 +36,7 @@ if(MODE STREQUAL "fuzz")
   endforeach()
   file(REMOVE_RECURSE ${WORK_DIR})
   file(MAKE_DIRECTORY ${WORK_DIR}/artifacts)
-  file(COPY ${CORPUS}/ DESTINATION ${WORK_DIR}/corpus)
+  copy_seeds(${CORPUS} ${WORK_DIR}/corpus)
   set(args -seed=1 -runs=${RUNS} -reload=0 -print_final_stats=1
       -artifact_prefix=${WORK_DIR}/artifacts/)
   if(DICT)
@@ -50,14 +61,16 @@ if(MODE STREQUAL "fuzz")
   file(REMOVE_RECURSE ${WORK_DIR})
 
 elseif(MODE STREQUAL "edges")
-  foreach(v FUZZER CORPUS COMPONENT_PATH MIN_EDGES)
+  foreach(v FUZZER CORPUS COMPONENT_PATH MIN_EDGES WORK_DIR)
     require(${v})
   endforeach()
   if(SYMBOLIZER)
     set(ENV{ASAN_SYMBOLIZER_PATH} ${SYMBOLIZER})
   endif()
-  execute_process(COMMAND ${FUZZER} -runs=0 -print_coverage=1 ${CORPUS}
+  copy_seeds(${CORPUS} ${WORK_DIR})
+  execute_process(COMMAND ${FUZZER} -runs=0 -print_coverage=1 ${WORK_DIR}
                   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  file(REMOVE_RECURSE ${WORK_DIR})
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "${FUZZER} -runs=0 failed (${rc}):\n${out}")
   endif()

@@ -30,6 +30,7 @@ add_test(NAME ${_bluez_harness}.seeds_cover_component
                  -DCORPUS=${PROJECT_SOURCE_DIR}/corpora/${_bluez_harness}
                  -DCOMPONENT_PATH=${IOTFUZZ_SOURCES_DIR}/bluez/
                  -DMIN_EDGES=100
+                 -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/${_bluez_harness}.edges
                  -DSYMBOLIZER=${IOTFUZZ_LLVM_SYMBOLIZER}
                  -P ${_bluez_check})
 set_tests_properties(${_bluez_harness}.seeds_cover_component PROPERTIES TIMEOUT 300)
