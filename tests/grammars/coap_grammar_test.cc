@@ -37,13 +37,13 @@ TEST_CASE("CoAP sessions: 500 generated inputs each parse back exactly, without 
   }
 }
 
-TEST_CASE("CoAP message rules: 500 generated messages each parse back exactly, without raw bytes or lies",
+TEST_CASE("CoAP message rules: 200 generated messages each parse back exactly, without raw bytes or lies",
           "[grammars][coap]") {
   const char* rules[] = {"udp_message", "udp_request", "udp_response", "udp_empty", "tcp_message",
                          "tcp_request", "tcp_response", "tcp_csm", "tcp_ping", "tcp_pong", "tcp_release",
                          "tcp_abort", "tcp_empty", "observe_register", "observe_deregister", "block1_first",
                          "block1_next", "block2_first", "block2_next"};
-  for (const char* rule : rules) CheckRoundTrip(Coap(), rule, 500, 7253);
+  for (const char* rule : rules) CheckRoundTrip(Coap(), rule, 200, 7253);
 }
 
 TEST_CASE("Real CoAP messages parse completely", "[grammars][coap]") {
@@ -93,11 +93,11 @@ TEST_CASE("Real CoAP messages parse completely", "[grammars][coap]") {
                  "2.01 Created with Location-Path and Location-Query");
   CheckExplained(g, "udp_message", Hex("60 84 00 0c ff") + "no such resource", "ACK 4.04 with diagnostic");
   // ETag and If-Match on a PUT, If-None-Match on another.
-  CheckExplained(g, "udp_message", Hex("40 03 00 0d 14 01 02 03 04 b3") + "led" + Hex("ff") + "on",
+  CheckExplained(g, "udp_message", Hex("40 03 00 0d 14 01 02 03 04 a3") + "led" + Hex("ff") + "on",
                  "PUT with If-Match");
   CheckExplained(g, "udp_message", Hex("40 03 00 0e 50 63") + "led" + Hex("ff") + "on", "PUT with If-None-Match");
-  // An unknown critical (odd) option 2049 and an elective (even) one 2050.
-  CheckExplained(g, "udp_message", Hex("40 01 00 0f e1 06 f4 01 11 05"), "GET with options 2049 and 2050");
+  // Options the grammar does not type (opaque values): 2049 and 2053, both critical (odd).
+  CheckExplained(g, "udp_message", Hex("40 01 00 0f e1 06 f4 01 41 05"), "GET with options 2049 and 2053");
   // Echo option (252) with an 8-byte value in a 4.01 response.
   CheckExplained(g, "udp_message", Hex("60 81 00 10 d8 ef 01 02 03 04 05 06 07 08"), "4.01 with Echo");
   // RFC 8323: CSM with Max-Message-Size 1152 and Block-Wise-Transfer, then a
