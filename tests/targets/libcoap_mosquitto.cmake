@@ -31,6 +31,11 @@ function(_component_harness_tests harness component dict)
                    ${IOTFUZZ_SOURCES_DIR}/${component} ${_component_min_edges})
   set_tests_properties(${harness}.fuzz_runs ${harness}.covers_component_edges PROPERTIES
       TIMEOUT 120 ENVIRONMENT "ASAN_SYMBOLIZER_PATH=${IOTFUZZ_LLVM_SYMBOLIZER}")
+  # Byte-level mutation in the fixed-run test: harnesses with a grammar reach
+  # deeper findings within these runs (MOSQ-BROKER-1, COAP-2 and an untriaged
+  # broker leak), and libcoap's and mosquitto's own randomness (message ids,
+  # client ids) makes which one a run stops at vary; campaigns use the grammar.
+  set_property(TEST ${harness}.fuzz_runs APPEND PROPERTY ENVIRONMENT "IOTFUZZ_GRAMMAR=none")
 endfunction()
 
 # libcoap 4.3.1. COAP-1 (targets/libcoap/regressions/README.md): UB in
@@ -38,8 +43,19 @@ endfunction()
 set(_coap_1 "libcoap/src/uri.c:629:27: runtime error: null pointer passed as argument 2")
 _component_harness_tests(libcoap_pdu_parse_fuzzer libcoap
     ${PROJECT_SOURCE_DIR}/targets/libcoap/libcoap_pdu_parse_fuzzer.dict KNOWN "${_coap_1}")
+# COAP-2: the server allocates the total size a Block1 request announces in
+# Size1 (up to 4 GiB) before any data arrives; libFuzzer reports the
+# allocation as out-of-memory, a replay binary without libFuzzer's malloc
+# limit does not, so the reproducer runs through the libFuzzer binary.
+set(_coap_2 "in coap_block_build_body")
 _component_harness_tests(libcoap_server_fuzzer libcoap
-    ${PROJECT_SOURCE_DIR}/targets/libcoap/libcoap_server_fuzzer.dict)
+    ${PROJECT_SOURCE_DIR}/targets/libcoap/libcoap_server_fuzzer.dict KNOWN "${_coap_2}")
+add_test(NAME COAP-2.reproducer_crashes
+         COMMAND ${_component_test} reproducer-crashes $<TARGET_FILE:libcoap_server_fuzzer>
+                 ${PROJECT_SOURCE_DIR}/targets/libcoap/regressions/libcoap_server_fuzzer/COAP-2_block1_size1_allocates_announced_total.bin
+                 "${_coap_2}")
+set_tests_properties(COAP-2.reproducer_crashes PROPERTIES
+    ENVIRONMENT "ASAN_SYMBOLIZER_PATH=${IOTFUZZ_LLVM_SYMBOLIZER}")
 add_test(NAME libcoap.seed_generator_matches_committed_files
          COMMAND ${_component_test} seeds-match $<TARGET_FILE:libcoap_seed_generator> ${PROJECT_SOURCE_DIR}
                  corpora/libcoap_pdu_parse_fuzzer corpora/libcoap_server_fuzzer
@@ -52,14 +68,23 @@ add_test(NAME COAP-1.reproducer_crashes
 # mosquitto 2.0.11. MOSQ-CLIENT-1 (targets/mosquitto/regressions/README.md):
 # NULL dereference in libmosquitto on an unknown MQTT 5 property.
 set(_mosq_client_1 "lib/logging_mosq.c:40:28: runtime error: member access within null pointer")
+# MOSQ-BROKER-1: the broker leaks a client_sub record on every SUBSCRIBE to a
+# filter the client already has (fixed upstream in 2.0.12).
+set(_mosq_broker_1 "src/subs.c:295:9")
 _component_harness_tests(mosquitto_broker_fuzzer mosquitto
-    ${PROJECT_SOURCE_DIR}/targets/mosquitto/mosquitto_broker_fuzzer.dict)
+    ${PROJECT_SOURCE_DIR}/targets/mosquitto/mosquitto_broker_fuzzer.dict KNOWN "${_mosq_broker_1}")
 _component_harness_tests(mosquitto_client_fuzzer mosquitto
     ${PROJECT_SOURCE_DIR}/targets/mosquitto/mosquitto_client_fuzzer.dict KNOWN "${_mosq_client_1}")
 add_test(NAME mosquitto.seed_generator_matches_committed_files
          COMMAND ${_component_test} seeds-match $<TARGET_FILE:mosquitto_seed_generator> ${PROJECT_SOURCE_DIR}
                  corpora/mosquitto_broker_fuzzer corpora/mosquitto_client_fuzzer
                  targets/mosquitto/regressions/mosquitto_client_fuzzer)
+add_test(NAME MOSQ-BROKER-1.reproducer_crashes
+         COMMAND ${_component_test} reproducer-crashes $<TARGET_FILE:mosquitto_broker_fuzzer_replay>
+                 ${PROJECT_SOURCE_DIR}/targets/mosquitto/regressions/mosquitto_broker_fuzzer/MOSQ-BROKER-1_resubscribe_leaks_client_sub.bin
+                 "${_mosq_broker_1}")
+set_tests_properties(MOSQ-BROKER-1.reproducer_crashes PROPERTIES
+    ENVIRONMENT "ASAN_SYMBOLIZER_PATH=${IOTFUZZ_LLVM_SYMBOLIZER}")
 if(NOT IOTFUZZ_MOSQUITTO_UPSTREAM_FIXES)
   add_test(NAME MOSQ-CLIENT-1.reproducer_crashes
            COMMAND ${_component_test} reproducer-crashes $<TARGET_FILE:mosquitto_client_fuzzer_replay>
