@@ -344,6 +344,17 @@ class Parser {
     return addend;
   }
 
+  // FIELD OP VAR [+|- N], as in `use` and `expect`.
+  SessionUse FieldValueClause(std::string_view field_what, std::string_view op, std::string_view op_what) {
+    SessionUse u;
+    u.pos = At().pos;
+    u.field = FieldPath(field_what);
+    Expect(op, op_what);
+    u.variable = Identifier("a variable bound earlier");
+    u.addend = Addend();
+    return u;
+  }
+
   // bind V = F, ... | use F = V [+ N], ... | state(F) | expect F == V [+ N], ...
   void StepClauses(SessionStep& step) {
     bool recv = step.kind == SessionStepKind::kRecv;
@@ -361,13 +372,8 @@ class Parser {
       } else if (At().IsWord("use") && !recv) {
         Take();
         do {
-          SessionUse u;
-          u.pos = At().pos;
-          u.field = FieldPath("the field that takes the value");
-          Expect("=", "'=' after the field (use FIELD = VAR)");
-          u.variable = Identifier("a variable bound earlier");
-          u.addend = Addend();
-          step.uses.push_back(std::move(u));
+          step.uses.push_back(FieldValueClause("the field that takes the value", "=",
+                                               "'=' after the field (use FIELD = VAR)"));
         } while (Accept(","));
       } else if (At().IsWord("state") && recv) {
         Take();
@@ -377,13 +383,7 @@ class Parser {
       } else if (At().IsWord("expect") && recv) {
         Take();
         do {
-          SessionUse u;
-          u.pos = At().pos;
-          u.field = FieldPath("the field to check");
-          Expect("==", "'==' (expect FIELD == VAR)");
-          u.variable = Identifier("a variable bound earlier");
-          u.addend = Addend();
-          step.expects.push_back(std::move(u));
+          step.expects.push_back(FieldValueClause("the field to check", "==", "'==' (expect FIELD == VAR)"));
         } while (Accept(","));
       } else {
         Fail(At(), recv ? "'bind', 'state', 'expect' or ';'" : "'bind', 'use' or ';'");
