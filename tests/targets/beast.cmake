@@ -46,7 +46,9 @@ add_test(NAME beast.seeds_match_generator
                  -P ${_beast_check})
 set_tests_properties(beast.seeds_match_generator PROPERTIES TIMEOUT 60)
 
-# Inputs of findings (corpora/beast_http_*_fuzzer/regressions/README.md).
+# Inputs of findings: fixed ones replay cleanly from the seed corpus
+# (corpora/beast_http_request_fuzzer/regressions/), the open Beast bug is kept
+# outside it (targets/beast/regressions/beast_http_response_fuzzer/).
 # A finding in the harness's device model, fixed there: replays clean.
 add_test(NAME beast_http_request_fuzzer.regressions_replay
          COMMAND $<TARGET_FILE:beast_http_request_fuzzer_replay>
@@ -56,7 +58,7 @@ set_tests_properties(beast_http_request_fuzzer.regressions_replay PROPERTIES
 # A bug of Beast 1.74 itself, not fixed here: still reproduces with its report.
 add_test(NAME beast_http_response_fuzzer.beast_body_limit_bypass_reproduces
          COMMAND $<TARGET_FILE:beast_http_response_fuzzer_replay>
-                 ${PROJECT_SOURCE_DIR}/corpora/beast_http_response_fuzzer/regressions/content_length_over_body_limit_eager_reserve.http)
+                 ${PROJECT_SOURCE_DIR}/targets/beast/regressions/beast_http_response_fuzzer/content_length_over_body_limit_eager_reserve.http)
 set_tests_properties(beast_http_response_fuzzer.beast_body_limit_bypass_reproduces PROPERTIES
     TIMEOUT 60
     PASS_REGULAR_EXPRESSION "AddressSanitizer: requested allocation size 0x38e38e38e38e38fd.*basic_string_body<.*reader::init")
