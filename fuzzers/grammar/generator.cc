@@ -300,6 +300,10 @@ void PlanSteps(const std::vector<SessionStep>& steps, const std::vector<RuleId>&
     if (step.kind == SessionStepKind::kSend) {
       auto it = std::find(send_rules.begin(), send_rules.end(), step.rule);
       if (it != send_rules.end()) out.push_back(static_cast<uint32_t>(it - send_rules.begin()));
+    } else if (step.kind == SessionStepKind::kEither) {
+      if (!step.alternatives.empty()) {
+        PlanSteps(step.alternatives[rng.Below(step.alternatives.size())], send_rules, rng, max_repeat, limit, out);
+      }
     } else if (step.kind == SessionStepKind::kRepeat) {
       uint32_t high = std::min<uint32_t>(step.max, step.min + max_repeat);
       uint64_t count = rng.InRange(step.min, std::max(step.min, high));

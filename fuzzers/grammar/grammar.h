@@ -171,7 +171,7 @@ enum class SessionFraming : uint8_t {
   kFrames,  // each message in a u16le-length frame (datagrams: CoAP, ATT PDUs)
 };
 
-enum class SessionStepKind : uint8_t { kSend, kRecv, kRepeat };
+enum class SessionStepKind : uint8_t { kSend, kRecv, kRepeat, kEither };
 
 // `bind VAR = FIELD`: after the message, VAR holds FIELD's value.
 struct SessionBind {
@@ -204,6 +204,9 @@ struct SessionStep {
   uint32_t min = 1;                            // kRepeat: `repeat MIN..MAX { ... }`
   uint32_t max = 1;
   std::vector<SessionStep> body;               // kRepeat
+  // kEither: `either { ... } or { ... }`, one of the step lists per run (an
+  // MQTT connection is v5 or 3.1.1 from its CONNECT on).
+  std::vector<std::vector<SessionStep>> alternatives;
 };
 
 struct Session {

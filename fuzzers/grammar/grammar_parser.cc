@@ -315,8 +315,17 @@ class Parser {
         Expect("{", "'{' opening the repeated steps");
         step.body = SessionSteps(depth + 1);
         if (step.body.empty()) diags_.Error(step.pos, "'repeat' has no steps");
+      } else if (At().IsWord("either")) {
+        Take();
+        step.kind = SessionStepKind::kEither;
+        do {
+          Expect("{", "'{' opening the steps of an alternative");
+          step.alternatives.push_back(SessionSteps(depth + 1));
+          if (step.alternatives.back().empty()) diags_.Error(step.pos, "an alternative of 'either' has no steps");
+        } while (At().IsWord("or") && (Take(), true));
+        if (step.alternatives.size() < 2) diags_.Error(step.pos, "'either' needs at least one 'or { ... }'");
       } else {
-        Fail(At(), "'send', 'recv', 'repeat' or '}'");
+        Fail(At(), "'send', 'recv', 'repeat', 'either' or '}'");
       }
       steps.push_back(std::move(step));
     }
@@ -397,6 +406,8 @@ class Parser {
     for (const SessionStep& s : steps) {
       if (s.kind == SessionStepKind::kRepeat) {
         CollectRules(s.body, kind, out, positions);
+      } else if (s.kind == SessionStepKind::kEither) {
+        for (const auto& alternative : s.alternatives) CollectRules(alternative, kind, out, positions);
       } else if (s.kind == kind && std::find(out.begin(), out.end(), s.rule_name) == out.end()) {
         out.push_back(s.rule_name);
         if (positions) positions->push_back(s.pos);
@@ -410,6 +421,11 @@ class Parser {
     for (const SessionStep& s : steps) {
       if (s.kind == SessionStepKind::kSend) n += 1;
       if (s.kind == SessionStepKind::kRepeat) n += std::min<uint64_t>(MostMessages(s.body) * s.max, 1u << 20);
+      if (s.kind == SessionStepKind::kEither) {
+        uint64_t most = 0;
+        for (const auto& alternative : s.alternatives) most = std::max(most, MostMessages(alternative));
+        n += most;
+      }
       n = std::min<uint64_t>(n, 1u << 20);
     }
     return n;
@@ -484,6 +500,18 @@ class Parser {
     for (SessionStep& step : steps) {
       if (step.kind == SessionStepKind::kRepeat) {
         ResolveSteps(session, step.body, bound);
+        continue;
+      }
+      if (step.kind == SessionStepKind::kEither) {
+        // Each alternative sees what was bound before it; after the choice,
+        // what any alternative binds counts as bound.
+        std::map<std::string, SessionStepKind> after = bound;
+        for (auto& alternative : step.alternatives) {
+          std::map<std::string, SessionStepKind> inner = bound;
+          ResolveSteps(session, alternative, inner);
+          after.insert(inner.begin(), inner.end());
+        }
+        bound = std::move(after);
         continue;
       }
       auto it = g_.rule_index.find(step.rule_name);

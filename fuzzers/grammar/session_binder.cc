@@ -13,6 +13,10 @@ void Collect(const std::vector<SessionStep>& steps, Table& sent, Table& received
       Collect(step.body, sent, received);
       continue;
     }
+    if (step.kind == SessionStepKind::kEither) {
+      for (const auto& alternative : step.alternatives) Collect(alternative, sent, received);
+      continue;
+    }
     if (step.rule == kNone) continue;
     auto& table = step.kind == SessionStepKind::kSend ? sent[step.rule] : received[step.rule];
     for (const SessionUse& u : step.uses) {

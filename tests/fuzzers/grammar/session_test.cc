@@ -278,5 +278,60 @@ TEST_CASE("Responses are framed by their rule: complete, need more or no match a
   CHECK(parser.ParsePrefix(partial, *g.FindRule("publish")).status == PrefixMatch::kNeedMore);
 }
 
+TEST_CASE("Either steps generate one alternative per session and bind in each", "[grammar][session]") {
+  constexpr std::string_view kEither = R"(
+grammar either;
+start conn;
+hello_v5 = x"15" id: u16be ;
+hello_v3 = x"13" id: u16be ;
+data = x"d0" n: u8 ;
+ack = x"a0" id: u16be ;
+session conn framing stream {
+  either { send hello_v5 bind v = id; repeat 1..3 { send data; } }
+  or { send hello_v3 bind v = id; }
+  send ack use id = v;
+}
+)";
+  Grammar g = LoadGrammarText(kEither, "either.grammar").grammar;
+  const Session& conn = g.sessions[0];
+  CHECK(conn.send_rules.size() == 4);
+  Generator generator(g);
+  Serializer serializer(g);
+  InputParser parser(g);
+  Rng rng(41);
+  int v5 = 0, v3 = 0;
+  for (int i = 0; i < 200; ++i) {
+    INFO("session " << i);
+    Tree tree = generator.Generate(rng);
+    std::vector<std::string> rules = MessageRules(g, conn, tree);
+    REQUIRE(rules.size() >= 2);
+    CHECK(rules.back() == "ack");
+    if (rules.front() == "hello_v5") {
+      ++v5;
+      CHECK(rules.size() >= 3);
+      CHECK(rules.size() <= 5);
+      for (size_t k = 1; k + 1 < rules.size(); ++k) CHECK(rules[k] == "data");
+    } else {
+      ++v3;
+      CHECK(rules == std::vector<std::string>{"hello_v3", "ack"});
+    }
+    // The ACK carries the id the hello of either alternative bound.
+    std::string bytes = serializer.Serialize(tree);
+    CHECK(bytes.substr(bytes.size() - 2) == bytes.substr(1, 2));
+    ParseResult parsed = parser.Parse(bytes);
+    CHECK(parsed.complete());
+    CHECK(parsed.lying_fields == 0);
+  }
+  CHECK(v5 > 50);
+  CHECK(v3 > 50);
+  const std::string rules = "grammar t;\nstart s;\na = x\"01\" id: u16be ;\nb = x\"02\" id: u16be ;\n";
+  CHECK_THAT(FailureReport(rules + "session s { either { send a; } }\n"),
+             Catch::Contains("'either' needs at least one 'or { ... }'"));
+  CHECK_THAT(FailureReport(rules + "session s { either { send a; } or { } }\n"),
+             Catch::Contains("an alternative of 'either' has no steps"));
+  CHECK_THAT(FailureReport(rules + "session s { either { send a; } or { send b bind v = id; } send a use id = w; }\n"),
+             Catch::Contains("variable 'w' is used before any step binds it"));
+}
+
 }  // namespace
 }  // namespace iotfuzz::grammar
