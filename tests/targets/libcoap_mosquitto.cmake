@@ -48,8 +48,15 @@ _component_harness_tests(libcoap_pdu_parse_fuzzer libcoap
 # allocation as out-of-memory, a replay binary without libFuzzer's malloc
 # limit does not, so the reproducer runs through the libFuzzer binary.
 set(_coap_2 "in coap_block_build_body")
+# COAP-3: NULL dereference of a Block1 transfer's body when its last block
+# carries no data and no body was ever built.
+set(_coap_3 "block.c:1639:40: runtime error: member access within null pointer")
 _component_harness_tests(libcoap_server_fuzzer libcoap
-    ${PROJECT_SOURCE_DIR}/targets/libcoap/libcoap_server_fuzzer.dict KNOWN "${_coap_2}")
+    ${PROJECT_SOURCE_DIR}/targets/libcoap/libcoap_server_fuzzer.dict KNOWN "${_coap_2}" "${_coap_3}")
+add_test(NAME COAP-3.reproducer_crashes
+         COMMAND ${_component_test} reproducer-crashes $<TARGET_FILE:libcoap_server_fuzzer_replay>
+                 ${PROJECT_SOURCE_DIR}/targets/libcoap/regressions/libcoap_server_fuzzer/COAP-3_block1_second_block_without_body_null_deref.bin
+                 "${_coap_3}")
 add_test(NAME COAP-2.reproducer_crashes
          COMMAND ${_component_test} reproducer-crashes $<TARGET_FILE:libcoap_server_fuzzer>
                  ${PROJECT_SOURCE_DIR}/targets/libcoap/regressions/libcoap_server_fuzzer/COAP-2_block1_size1_allocates_announced_total.bin
