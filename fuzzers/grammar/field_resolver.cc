@@ -196,7 +196,7 @@ NodeId FieldResolver::FollowPath(const Tree& tree, NodeId from, const DirectPath
   return node;
 }
 
-NodeId FieldResolver::Find(const Tree& tree, NodeId from, ExprId target) const {
+NodeId FieldResolver::Search(const Tree& tree, NodeId from, ExprId target, bool within_rule_instance) const {
   if (target == kNone || from == kNone) return kNone;
   ExprId from_expr = tree.node(from).expr;
   if (from_expr != kNone) {
@@ -210,29 +210,22 @@ NodeId FieldResolver::Find(const Tree& tree, NodeId from, ExprId target) const {
   for (NodeId a = from; a != kNone; a = tree.node(a).parent) {
     NodeId found = FindBelow(tree, a, target, searched);
     if (found != kNone) return found;
+    ExprId e = tree.node(a).expr;
+    if (within_rule_instance && e != kNone && g_.expr(e).kind == ExprKind::kRuleRef) return kNone;  // the instance ends here
     searched = a;  // already covered; skip it when searching the parent
   }
   return kNone;
 }
 
+NodeId FieldResolver::Find(const Tree& tree, NodeId from, ExprId target) const {
+  return Search(tree, from, target, false);
+}
+
 NodeId FieldResolver::FindRelated(const Tree& tree, NodeId from, ExprId target) const {
   if (target == kNone || from == kNone) return kNone;
   ExprId from_expr = tree.node(from).expr;
-  if (from_expr == kNone || owning_rule_[from_expr] != owning_rule_[target]) return Find(tree, from, target);
-  const DirectPath& path = PathBetween(from_expr, target);
-  if (path.valid) {
-    NodeId found = FollowPath(tree, from, path);
-    if (found != kNone) return found;
-  }
-  NodeId searched = kNone;
-  for (NodeId a = from; a != kNone; a = tree.node(a).parent) {
-    NodeId found = FindBelow(tree, a, target, searched);
-    if (found != kNone) return found;
-    ExprId e = tree.node(a).expr;
-    if (e != kNone && g_.expr(e).kind == ExprKind::kRuleRef) return kNone;  // the rule instance ends here
-    searched = a;
-  }
-  return kNone;
+  bool same_rule = from_expr != kNone && owning_rule_[from_expr] == owning_rule_[target];
+  return Search(tree, from, target, same_rule);
 }
 
 NodeId FieldResolver::PreviousInRepetition(const Tree& tree, NodeId node) const {

@@ -54,6 +54,9 @@ class FieldResolver {
 
  private:
   NodeId FindBelow(const Tree& tree, NodeId root, ExprId target, NodeId skip) const;
+  // Find, or FindRelated when `within_rule_instance`: the direct path first,
+  // then outward through the ancestors.
+  NodeId Search(const Tree& tree, NodeId from, ExprId target, bool within_rule_instance) const;
 
   struct DirectPath {
     bool valid = false;
