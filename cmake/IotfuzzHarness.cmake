@@ -209,6 +209,7 @@ function(iotfuzz_write_build_manifest)
     string(JSON json SET "${json}" harnesses ${i} "${e}")
     math(EXPR i "${i} + 1")
   endforeach()
+  _iotfuzz_servers_json(json)
   file(WRITE ${CMAKE_BINARY_DIR}/iotfuzz-build.json.tmp "${json}\n")
   file(COPY_FILE ${CMAKE_BINARY_DIR}/iotfuzz-build.json.tmp
        ${CMAKE_BINARY_DIR}/iotfuzz-build.json ONLY_IF_DIFFERENT)

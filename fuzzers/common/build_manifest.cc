@@ -100,6 +100,52 @@ HarnessEntry ReadHarness(const json& value, const std::string& path, const std::
   return h;
 }
 
+ServerEntry ReadServer(const json& value, const std::string& path, const std::string& origin) {
+  FieldReader fields(value, path, origin);
+  ServerEntry s;
+  s.name = fields.RequiredString("name");
+  if (s.name.empty())
+    throw Error::Format("{}: field '{}' is empty", origin, fields.FieldPath("name"));
+  s.program = fields.RequiredString("program");
+  s.target = fields.RequiredString("target");
+  s.protocol = fields.RequiredString("protocol");
+  s.transport = fields.RequiredString("transport");
+  if (s.transport != "tcp" && s.transport != "udp") {
+    throw Error::Format("{}: field '{}' is '{}': expected tcp or udp", origin, fields.FieldPath("transport"),
+                        s.transport);
+  }
+  s.grammar = fields.RequiredString("grammar");
+  s.session = fields.RequiredString("session");
+  s.liveness = fields.OptionalString("liveness").value_or("");
+  s.source_dir = fields.OptionalPath("source_dir");
+  if (const json* args = fields.Child("args")) {
+    if (!args->is_array()) {
+      throw Error::Format("{}: field '{}' must be an array, found {}", origin, fields.FieldPath("args"),
+                          args->type_name());
+    }
+    for (std::size_t i = 0; i < args->size(); ++i) {
+      if (!(*args)[i].is_string()) {
+        throw Error::Format("{}: field '{}[{}]' must be a string, found {}", origin, fields.FieldPath("args"), i,
+                            (*args)[i].type_name());
+      }
+      s.args.push_back((*args)[i].get<std::string>());
+    }
+  }
+  if (const json* deferred = fields.Child("deferred_forkserver")) {
+    if (!deferred->is_boolean()) {
+      throw Error::Format("{}: field '{}' must be a boolean, found {}", origin,
+                          fields.FieldPath("deferred_forkserver"), deferred->type_name());
+    }
+    s.deferred_forkserver = deferred->get<bool>();
+  }
+  if (const json* binaries = fields.Child("binaries")) {
+    FieldReader bin(*binaries, fields.FieldPath("binaries"), origin);
+    s.asan_binary = bin.OptionalPath("asan");
+    s.afl_binary = bin.OptionalPath("afl");
+  }
+  return s;
+}
+
 }  // namespace
 
 BuildManifest BuildManifest::Load(const std::filesystem::path& file) {
@@ -143,6 +189,19 @@ BuildManifest BuildManifest::Parse(std::string_view json_text, const std::string
     }
     manifest.harnesses.push_back(std::move(h));
   }
+  if (const json* servers = top.Child("servers")) {
+    if (!servers->is_array()) {
+      throw Error::Format("{}: field 'servers' must be an array, found {}", origin, servers->type_name());
+    }
+    std::set<std::string> seen_servers;
+    for (std::size_t i = 0; i < servers->size(); ++i) {
+      ServerEntry s = ReadServer((*servers)[i], fmt::format("servers[{}]", i), origin);
+      if (!seen_servers.insert(s.name).second) {
+        throw Error::Format("{}: server '{}' is listed twice", origin, s.name);
+      }
+      manifest.servers.push_back(std::move(s));
+    }
+  }
   return manifest;
 }
 
@@ -160,6 +219,12 @@ const HarnessEntry* BuildManifest::Find(std::string_view name) const {
   const auto it = std::find_if(harnesses.begin(), harnesses.end(),
                                [&](const HarnessEntry& h) { return h.name == name; });
   return it == harnesses.end() ? nullptr : &*it;
+}
+
+const ServerEntry* BuildManifest::FindServer(std::string_view name) const {
+  const auto it = std::find_if(servers.begin(), servers.end(),
+                               [&](const ServerEntry& s) { return s.name == name; });
+  return it == servers.end() ? nullptr : &*it;
 }
 
 std::vector<std::string> BuildManifest::HarnessNames() const {

@@ -39,6 +39,24 @@ struct HarnessEntry {
   HarnessBinaries binaries;
 };
 
+// A server for network mode, as declared with iotfuzz_add_network_target
+// (cmake/IotfuzzServer.cmake): how to launch it and what to send it.
+struct ServerEntry {
+  std::string name;       // e.g. "demo_device_mqtt_server"
+  std::string program;    // the server program the binaries are built from
+  std::string target;     // firmware component
+  std::string protocol;   // "http", "mqtt", "coap", "ble-att"
+  std::string transport;  // "tcp" or "udp"
+  std::filesystem::path grammar;
+  std::string session;    // the grammar's session that drives it
+  std::string liveness;   // probe kind for black-box runs, may be empty
+  std::vector<std::string> args;  // {port}, {source_dir}, {work_dir} placeholders
+  bool deferred_forkserver = false;
+  std::filesystem::path source_dir;
+  std::filesystem::path asan_binary;  // ASan + UBSan, no coverage
+  std::filesystem::path afl_binary;   // AFL++ edge coverage + ASan + UBSan
+};
+
 class BuildManifest {
  public:
   static constexpr std::string_view kFileName = "iotfuzz-build.json";
@@ -62,6 +80,8 @@ class BuildManifest {
   // The harness called `name`, or nullptr.
   const HarnessEntry* Find(std::string_view name) const;
   std::vector<std::string> HarnessNames() const;
+  // The network target called `name`, or nullptr.
+  const ServerEntry* FindServer(std::string_view name) const;
 
   std::filesystem::path file;  // where the manifest was read from
   std::string variant;         // libfuzzer-asan, afl, coverage or release
@@ -69,6 +89,7 @@ class BuildManifest {
   std::filesystem::path build_dir;
   std::string version;
   std::vector<HarnessEntry> harnesses;
+  std::vector<ServerEntry> servers;  // absent in manifests of older builds: empty
 };
 
 }  // namespace iotfuzz

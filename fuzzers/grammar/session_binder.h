@@ -63,6 +63,10 @@ class SessionBinder {
   // The value `use` gives its field with `variables`; false when unbound.
   static bool UsedValue(const Grammar& grammar, const SessionUse& use, const Variables& variables, uint64_t& value);
 
+  // The first node of `field` below `root` in document order (absent and raw
+  // subtrees skipped), or kNone.
+  static NodeId FindField(const Tree& tree, NodeId root, ExprId field);
+
  private:
   struct RuleSteps {
     std::vector<const SessionUse*> uses;
@@ -74,7 +78,6 @@ class SessionBinder {
   };
   int Walk(const Session& session, Tree& tree, bool mark_lies) const;
   NodeId MessageChoice(const Session& session, const Tree& tree, NodeId message) const;
-  static NodeId FindField(const Tree& tree, NodeId root, ExprId field);
   const SessionTables& Tables(const Session& session) const;
 
   const Grammar& g_;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "fuzzers/common/error.h"
 #include "fuzzers/grammar/grammar_loader.h"
 
 namespace iotfuzz::mutate {
@@ -18,9 +19,18 @@ uint64_t MutationSession::Hash(std::string_view bytes) {
   return h;
 }
 
-MutationSession::MutationSession(const std::string& grammar_path, MutatorOptions options) {
+MutationSession::MutationSession(const std::string& grammar_path, MutatorOptions options)
+    : MutationSession(grammar_path, std::move(options), std::string()) {}
+
+MutationSession::MutationSession(const std::string& grammar_path, MutatorOptions options,
+                                 const std::string& start_rule) {
   grammar::LoadedGrammar loaded = grammar::LoadGrammarFile(grammar_path);
   grammar_ = std::make_unique<grammar::Grammar>(std::move(loaded.grammar));
+  if (!start_rule.empty()) {
+    std::optional<grammar::RuleId> rule = grammar_->FindRule(start_rule);
+    if (!rule) throw Error::Format("{}: no rule or session '{}'", grammar_path, start_rule);
+    grammar_->start = *rule;
+  }
   parser_ = std::make_unique<grammar::InputParser>(*grammar_);
   serializer_ = std::make_unique<grammar::Serializer>(*grammar_);
   mutator_ = std::make_unique<GrammarMutator>(*grammar_, std::move(options));

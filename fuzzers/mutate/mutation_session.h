@@ -24,6 +24,9 @@ class MutationSession {
   // Loads `grammar_path`; throws iotfuzz::Error (or GrammarError) when it
   // cannot.
   MutationSession(const std::string& grammar_path, MutatorOptions options);
+  // As above, with `start_rule` (e.g. a session's input rule) as the rule
+  // inputs are parsed and generated as, instead of the grammar's start.
+  MutationSession(const std::string& grammar_path, MutatorOptions options, const std::string& start_rule);
 
   // Writes a grammar-aware mutation of `input` to `out` (at most `max_size`
   // bytes). `donor` (may be empty: the input splices with itself) feeds

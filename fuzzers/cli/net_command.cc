@@ -1,0 +1,273 @@
+// `iotfuzz net`: fuzz a server over the network with grammar sessions.
+// `iotfuzz replay`: send one session to a server and print the exchange.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "fuzzers/cli/subcommands.h"
+#include "fuzzers/common/duration.h"
+#include "fuzzers/common/error.h"
+#include "fuzzers/engine/stop_signal.h"
+#include "fuzzers/grammar/grammar_loader.h"
+#include "fuzzers/net/net_fuzzer.h"
+
+namespace iotfuzz::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using net::NetTarget;
+
+std::string KnownServers(const BuildManifest& manifest) {
+  std::string names;
+  for (const auto& s : manifest.servers) names += (names.empty() ? "" : ", ") + s.name;
+  return names.empty() ? "this build has no network targets" : "network targets: " + names;
+}
+
+// Common target options of `net` and `replay`.
+struct TargetOptions {
+  std::string server;
+  std::string remote;  // HOST:PORT
+  std::string protocol;
+  std::string transport = "tcp";
+  std::string grammar;
+  std::string session;
+  std::string liveness;
+  std::string reset;
+  bool allow_remote = false;
+  bool plain = false;
+
+  void Register(CLI::App* sub) {
+    sub->add_option("server", server, "Network target of this build (iotfuzz list shows them)");
+    sub->add_option("--target", remote,
+                    "A server iotfuzz does not start, HOST:PORT (reset mode none, black-box)")
+        ->type_name("HOST:PORT");
+    sub->add_option("--grammar", grammar, "Grammar file (default: the target's)")->type_name("FILE");
+    sub->add_option("--session", session, "Session of the grammar to send (default: the target's)")
+        ->type_name("NAME");
+    sub->add_option("--transport", transport, "With --target: tcp or udp")
+        ->check(CLI::IsMember({"tcp", "udp"}));
+    sub->add_option("--liveness", liveness, "With --target: probe after each session")
+        ->check(CLI::IsMember({"http-head", "mqtt-ping", "coap-ping", "att-mtu"}));
+    sub->add_option("--reset", reset,
+                    "forkserver (a fresh server per session; default when built with AFL++), persistent "
+                    "(one server, restarted after crashes), none (--target)")
+        ->check(CLI::IsMember({"forkserver", "persistent", "none"}));
+    sub->add_flag("--allow-remote", allow_remote, "Allow --target to be a non-loopback address");
+    sub->add_flag("--uninstrumented", plain, "Use the server build without AFL++ coverage (black-box)");
+  }
+
+  NetTarget Resolve(CliContext& context, net::ResetMode& mode) const {
+    NetTarget t;
+    if (!remote.empty()) {
+      if (!server.empty()) throw Error("give either a network target or --target HOST:PORT, not both");
+      size_t colon = remote.rfind(':');
+      if (colon == std::string::npos || colon == 0) throw Error::Format("--target {}: expected HOST:PORT", remote);
+      std::string host = remote.substr(0, colon);
+      if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+      unsigned long port = 0;
+      try {
+        size_t used = 0;
+        port = std::stoul(remote.substr(colon + 1), &used);
+        if (used != remote.size() - colon - 1) port = 0;
+      } catch (const std::exception&) {
+        port = 0;
+      }
+      if (port == 0 || port > 65535) throw Error::Format("--target {}: the port must be 1-65535", remote);
+      if (grammar.empty() || session.empty()) throw Error("--target needs --grammar FILE and --session NAME");
+      t.name = remote;
+      t.host = host;
+      t.port = static_cast<uint16_t>(port);
+      t.transport = transport == "udp" ? net::Transport::kUdp : net::Transport::kTcp;
+      t.grammar = grammar;
+      t.session = session;
+      t.liveness = liveness;
+      if (!reset.empty() && reset != "none") throw Error("--target runs with --reset none");
+      mode = net::ResetMode::kNone;
+      return t;
+    }
+    if (server.empty()) throw Error("name a network target (iotfuzz list) or give --target HOST:PORT");
+    const BuildManifest manifest = context.LoadManifest();
+    const ServerEntry* entry = manifest.FindServer(server);
+    if (entry == nullptr) throw Error::Format("unknown network target '{}'; {}", server, KnownServers(manifest));
+    t.name = entry->name;
+    t.protocol = entry->protocol;
+    t.transport = entry->transport == "udp" ? net::Transport::kUdp : net::Transport::kTcp;
+    t.grammar = grammar.empty() ? entry->grammar : fs::path(grammar);
+    t.session = session.empty() ? entry->session : session;
+    t.liveness = entry->liveness;
+    t.args = entry->args;
+    t.deferred_forkserver = entry->deferred_forkserver;
+    t.source_dir = manifest.source_dir;
+    bool have_afl = !entry->afl_binary.empty() && fs::exists(entry->afl_binary);
+    if (have_afl && !plain) {
+      t.binary = entry->afl_binary;
+      t.instrumented = true;
+    } else {
+      t.binary = entry->asan_binary.empty() ? entry->afl_binary : entry->asan_binary;
+      t.instrumented = false;
+    }
+    if (reset.empty()) {
+      mode = t.instrumented ? net::ResetMode::kForkserver : net::ResetMode::kPersistent;
+    } else {
+      mode = *net::ParseResetMode(reset);
+      if (mode == net::ResetMode::kNone) throw Error("--reset none is for --target HOST:PORT");
+    }
+    return t;
+  }
+};
+
+class NetCommand : public Subcommand {
+ public:
+  CLI::App* Register(CLI::App& app) override {
+    CLI::App* sub = app.add_subcommand("net", "Fuzz a server over the network with grammar sessions");
+    target_.Register(sub);
+    time_option_ = sub->add_option("--time", time_, "Stop after this long: 90, 60s, 5m")->type_name("DURATION");
+    sub->add_option("--sessions", sessions_, "Stop after this many sessions")->type_name("N");
+    sub->add_option("--seed", seed_, "Random seed")->capture_default_str();
+    sub->add_option("--out", out_, "Output directory (default: iotfuzz-out/<target>/net)")->type_name("DIR");
+    sub->add_option("--corpus", corpus_, "Extra seed sessions (read only); repeatable")->type_name("DIR");
+    sub->add_option("--hang-timeout", hang_ms_, "Milliseconds without answer, sleep or close that make a hang")
+        ->capture_default_str();
+    sub->add_option("--restart-every", restart_every_, "Persistent mode: restart the server every N sessions")
+        ->type_name("N");
+    sub->add_option("--max-size", max_size_, "Bytes per session input")->capture_default_str();
+    sub->add_flag("--keep-going", keep_going_, "Go on after a crash");
+    sub->add_flag("--no-grammar", no_grammar_, "Byte-level mutations only (for comparison)");
+    sub->footer(
+        "Sends fuzz traffic to loopback only unless --allow-remote is given.\n"
+        "Exit status: 0 no finding, 2 findings, 1 error.");
+    return sub;
+  }
+
+  int Run(CliContext& context) override {
+    net::NetFuzzOptions options;
+    net::NetTarget target = target_.Resolve(context, options.executor.reset);
+    options.executor.allow_remote = target_.allow_remote;
+    options.executor.timeouts.hang = std::chrono::milliseconds(hang_ms_);
+    options.executor.restart_every = restart_every_;
+    options.seed = seed_;
+    options.max_sessions = sessions_;
+    if (time_option_->count() > 0) options.max_time = ParseDuration(time_);
+    options.keep_going = keep_going_;
+    options.use_grammar = !no_grammar_;
+    options.max_size = max_size_;
+    for (const auto& c : corpus_) options.corpus_dirs.emplace_back(c);
+    std::string safe_name = target.name;
+    for (char& c : safe_name) {
+      if (c == '/' || c == ':') c = '_';
+    }
+    options.out_dir = out_.empty() ? fs::path("iotfuzz-out") / safe_name / "net" : fs::path(out_);
+    const bool ci = context.env.Get("CI").value_or("") == "true";
+    const bool tty = isatty(fileno(context.err)) && !ci;
+    options.status_interval = std::chrono::milliseconds(tty ? 500 : 10000);
+
+    fmt::print(context.err, "iotfuzz: network fuzzing {} ({}, reset {}, {}, seed {}) into {}\n", target.name,
+               target.transport == net::Transport::kTcp ? "tcp" : "udp", net::ResetModeName(options.executor.reset),
+               target.instrumented ? "AFL++ edge coverage" : "black-box", options.seed, options.out_dir.string());
+    std::fflush(context.err);
+    StopSignal stop_signal;
+    net::NetFuzzer fuzzer(target, options);
+    auto status = [&](const net::NetFuzzStats& s) {
+      std::string line = fmt::format(
+          "sessions {} ({:.0f}/s)  edges {}  states {}  transitions {}  corpus {}  crashes {} ({} unique)  "
+          "hangs {}  restarts {}  {:.0f}s",
+          s.sessions, s.sessions_per_second(), s.edges, s.states, s.transitions, s.corpus, s.crashes,
+          s.unique_crashes, s.hangs, s.restarts, s.seconds);
+      if (tty) {
+        fmt::print(context.err, "\r\033[K{}", line);
+      } else {
+        fmt::print(context.err, "iotfuzz: {}\n", line);
+      }
+      std::fflush(context.err);
+    };
+    auto finding = [&](const net::NetFinding& f) {
+      fmt::print(context.err, "{}iotfuzz: {}: {}\n         session: {}\n", tty ? "\r\033[K" : "", f.kind,
+                 f.description, f.input.string());
+      std::fflush(context.err);
+    };
+    net::NetFuzzStats stats = fuzzer.Run([&] { return stop_signal.requested(); }, status, finding);
+    if (tty) fmt::print(context.err, "\n");
+    fmt::print(context.err,
+               "iotfuzz: {} sessions in {:.1f} s ({:.0f}/s), {} edges, {} response states, {} transitions, "
+               "corpus {}, {} crash(es) ({} unique), {} hang(s)\n",
+               stats.sessions, stats.seconds, stats.sessions_per_second(), stats.edges, stats.states,
+               stats.transitions, stats.corpus, stats.crashes, stats.unique_crashes, stats.hangs);
+    for (const net::NetFinding& f : fuzzer.findings()) {
+      fmt::print(context.out, "{}\t{}\t{}\n", f.kind, f.input.string(), f.description);
+    }
+    return fuzzer.findings().empty() ? 0 : 2;
+  }
+
+ private:
+  TargetOptions target_;
+  CLI::Option* time_option_ = nullptr;
+  std::string time_;
+  uint64_t sessions_ = 0;
+  uint64_t seed_ = 1;
+  std::string out_;
+  std::vector<std::string> corpus_;
+  unsigned hang_ms_ = 1000;
+  uint64_t restart_every_ = 0;
+  size_t max_size_ = 4096;
+  bool keep_going_ = false;
+  bool no_grammar_ = false;
+};
+
+class ReplayCommand : public Subcommand {
+ public:
+  CLI::App* Register(CLI::App& app) override {
+    CLI::App* sub = app.add_subcommand("replay", "Send a session file to a server and print every message and response");
+    sub->add_option("session_file", file_, "The session (raw sent messages, as in a corpus or crash file)")
+        ->required();
+    target_.Register(sub);
+    sub->add_option("--hang-timeout", hang_ms_, "Milliseconds without answer that make a hang")
+        ->capture_default_str();
+    sub->footer("Exit status: 0 the server survived, 2 it crashed, hung or stopped answering, 1 error.");
+    return sub;
+  }
+
+  int Run(CliContext& context) override {
+    std::ifstream in(file_, std::ios::binary);
+    if (!in) throw Error::Format("cannot read session file {}", file_);
+    std::string input((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    net::ExecutorOptions options;
+    net::NetTarget target = target_.Resolve(context, options.reset);
+    options.allow_remote = target_.allow_remote;
+    options.timeouts.hang = std::chrono::milliseconds(hang_ms_);
+    options.work_dir = fs::temp_directory_path() / fmt::format("iotfuzz-replay-{}", getpid());
+    grammar::LoadedGrammar loaded = grammar::LoadGrammarFile(target.grammar.string());
+    const grammar::Session* session = nullptr;
+    for (const auto& s : loaded.grammar.sessions) {
+      if (s.name == target.session) session = &s;
+    }
+    if (session == nullptr) throw Error::Format("{}: no session '{}'", target.grammar.string(), target.session);
+    net::NetExecutor executor(target, options, loaded.grammar, *session);
+    executor.Start();
+    net::ExecResult r = executor.Execute(input);
+    executor.Stop();
+    fmt::print(context.out, "{}", net::FormatTranscript(r.session));
+    if (context.env.Get("IOTFUZZ_NET_TIMING")) {
+      fmt::print(context.out, "timing: start {} us, connect {} us, session {} us, end {} us\n",
+                 r.timing.start.count(), r.timing.connect.count(), r.timing.session.count(), r.timing.end.count());
+    }
+    fmt::print(context.out, "result: {}{}\n", net::VerdictName(r.verdict),
+               r.description.empty() ? "" : " (" + r.description + ")");
+    if (!r.server_log.empty()) fmt::print(context.out, "--- server output ---\n{}", r.server_log);
+    std::error_code ec;
+    fs::remove_all(options.work_dir, ec);
+    return r.verdict == net::ExecResult::Verdict::kOk ? 0 : 2;
+  }
+
+ private:
+  std::string file_;
+  TargetOptions target_;
+  unsigned hang_ms_ = 1000;
+};
+
+}  // namespace
+
+std::unique_ptr<Subcommand> MakeNetCommand() { return std::make_unique<NetCommand>(); }
+std::unique_ptr<Subcommand> MakeReplayCommand() { return std::make_unique<ReplayCommand>(); }
+
+}  // namespace iotfuzz::cli

@@ -1,0 +1,251 @@
+#include "fuzzers/net/connection.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+#include <thread>
+#include <utility>
+
+#include "fuzzers/common/error.h"
+
+namespace iotfuzz::net {
+
+Endpoint Endpoint::Resolve(const std::string& host, uint16_t port, Transport transport) {
+  Endpoint e;
+  e.transport = transport;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = transport == Transport::kTcp ? SOCK_STREAM : SOCK_DGRAM;
+  addrinfo* result = nullptr;
+  int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &result);
+  if (rc != 0 || result == nullptr) {
+    throw Error::Format("cannot resolve host '{}': {}", host, gai_strerror(rc));
+  }
+  std::memcpy(&e.address, result->ai_addr, result->ai_addrlen);
+  e.length = result->ai_addrlen;
+  freeaddrinfo(result);
+  return e;
+}
+
+uint16_t Endpoint::port() const {
+  if (address.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
+  if (address.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port);
+  return 0;
+}
+
+bool Endpoint::loopback() const {
+  if (address.ss_family == AF_INET) {
+    uint32_t a = ntohl(reinterpret_cast<const sockaddr_in*>(&address)->sin_addr.s_addr);
+    return (a >> 24) == 127;
+  }
+  if (address.ss_family == AF_INET6) {
+    const in6_addr& a = reinterpret_cast<const sockaddr_in6*>(&address)->sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(&a)) return true;
+    if (IN6_IS_ADDR_V4MAPPED(&a)) return a.s6_addr[12] == 127;
+  }
+  return false;
+}
+
+std::string Endpoint::ToString() const {
+  char host[INET6_ADDRSTRLEN] = "?";
+  if (address.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&address)->sin_addr, host, sizeof host);
+    return fmt::format("{}:{}/{}", host, port(), transport == Transport::kTcp ? "tcp" : "udp");
+  }
+  inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&address)->sin6_addr, host, sizeof host);
+  return fmt::format("[{}]:{}/{}", host, port(), transport == Transport::kTcp ? "tcp" : "udp");
+}
+
+uint16_t FreeLoopbackPort(Transport transport) {
+  int fd = socket(AF_INET, transport == Transport::kTcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+  if (fd < 0) throw Error::Format("socket: {}", std::strerror(errno));
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof sa;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) {
+    int err = errno;
+    close(fd);
+    throw Error::Format("cannot find a free loopback port: {}", std::strerror(err));
+  }
+  close(fd);
+  return ntohs(sa.sin_port);
+}
+
+bool PortInUse(const Endpoint& endpoint) {
+  if (endpoint.transport == Transport::kTcp) {
+    int fd = socket(endpoint.address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    bool ok = connect(fd, reinterpret_cast<const sockaddr*>(&endpoint.address), endpoint.length) == 0;
+    if (ok) {
+      linger l{1, 0};
+      setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    }
+    close(fd);
+    return ok;
+  }
+  // UDP: the port is taken when binding it fails.
+  int fd = socket(endpoint.address.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  bool in_use = bind(fd, reinterpret_cast<const sockaddr*>(&endpoint.address), endpoint.length) != 0 &&
+                errno == EADDRINUSE;
+  close(fd);
+  return in_use;
+}
+
+Connection Connection::Open(const Endpoint& endpoint, std::chrono::milliseconds timeout) {
+  Connection c;
+  c.transport_ = endpoint.transport;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int type = endpoint.transport == Transport::kTcp ? SOCK_STREAM : SOCK_DGRAM;
+    int fd = socket(endpoint.address.ss_family, type | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw Error::Format("socket: {}", std::strerror(errno));
+    if (endpoint.transport == Transport::kTcp) {
+      int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    if (connect(fd, reinterpret_cast<const sockaddr*>(&endpoint.address), endpoint.length) == 0) {
+      c.fd_ = fd;
+      return c;
+    }
+    int err = errno;
+    close(fd);
+    if (err != ECONNREFUSED && err != EINTR && err != EAGAIN) {
+      throw Error::Format("cannot connect to {}: {}", endpoint.ToString(), std::strerror(err));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw Error::Format("cannot connect to {}: {}", endpoint.ToString(), std::strerror(err));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+Connection::Connection(Connection&& other) noexcept { *this = std::move(other); }
+
+Connection& Connection::operator=(Connection&& other) noexcept {
+  if (this != &other) {
+    Close();
+    fd_ = std::exchange(other.fd_, -1);
+    transport_ = other.transport_;
+  }
+  return *this;
+}
+
+Connection::~Connection() { Close(); }
+
+bool Connection::Send(std::string_view data) {
+  if (fd_ < 0) return false;
+  if (transport_ == Transport::kUdp) {
+    ssize_t n = send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    return n == static_cast<ssize_t>(data.size());
+  }
+  while (!data.empty()) {
+    ssize_t n = send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        pollfd p{fd_, POLLOUT, 0};
+        if (poll(&p, 1, 1000) <= 0) return false;
+        continue;
+      }
+      return false;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+Connection::ReadResult Connection::Read(std::string& buffer, std::chrono::microseconds timeout,
+                                        size_t* datagram_size) {
+  if (fd_ < 0) return ReadResult::kClosed;
+  pollfd p{fd_, POLLIN, 0};
+  timespec ts{static_cast<time_t>(timeout.count() / 1000000), static_cast<long>((timeout.count() % 1000000) * 1000)};
+  int r = ppoll(&p, 1, &ts, nullptr);
+  if (r == 0 || (r < 0 && errno == EINTR)) return ReadResult::kTimeout;
+  if (r < 0) return ReadResult::kClosed;
+  char chunk[65536];
+  ssize_t n = recv(fd_, chunk, sizeof chunk, MSG_DONTWAIT);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EINTR) return ReadResult::kTimeout;
+    // UDP: ECONNREFUSED when the server's port is closed (ICMP unreachable).
+    return ReadResult::kClosed;
+  }
+  if (n == 0 && transport_ == Transport::kTcp) return ReadResult::kClosed;
+  buffer.append(chunk, static_cast<size_t>(n));
+  if (datagram_size != nullptr) *datagram_size = static_cast<size_t>(n);
+  return ReadResult::kData;
+}
+
+void Connection::Abort() {
+  if (fd_ < 0) return;
+  if (transport_ == Transport::kTcp) {
+    linger l{1, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  }
+  close(fd_);
+  fd_ = -1;
+}
+
+void Connection::Close() {
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+}
+
+ServerActivity::ServerActivity(pid_t pid) {
+  stat_fd_ = open(fmt::format("/proc/{}/stat", pid).c_str(), O_RDONLY | O_CLOEXEC);
+  schedstat_fd_ = open(fmt::format("/proc/{}/schedstat", pid).c_str(), O_RDONLY | O_CLOEXEC);
+  if (stat_fd_ < 0 || schedstat_fd_ < 0) {
+    if (stat_fd_ >= 0) close(stat_fd_);
+    if (schedstat_fd_ >= 0) close(schedstat_fd_);
+    stat_fd_ = schedstat_fd_ = -1;
+  }
+}
+
+ServerActivity::ServerActivity(ServerActivity&& other) noexcept { *this = std::move(other); }
+
+ServerActivity& ServerActivity::operator=(ServerActivity&& other) noexcept {
+  if (this != &other) {
+    if (stat_fd_ >= 0) close(stat_fd_);
+    if (schedstat_fd_ >= 0) close(schedstat_fd_);
+    stat_fd_ = std::exchange(other.stat_fd_, -1);
+    schedstat_fd_ = std::exchange(other.schedstat_fd_, -1);
+  }
+  return *this;
+}
+
+ServerActivity::~ServerActivity() {
+  if (stat_fd_ >= 0) close(stat_fd_);
+  if (schedstat_fd_ >= 0) close(schedstat_fd_);
+}
+
+ServerActivity::Sample ServerActivity::Read() const {
+  Sample s;
+  if (stat_fd_ < 0) return s;
+  char buf[512];
+  ssize_t n = pread(stat_fd_, buf, sizeof buf - 1, 0);
+  if (n <= 0) return s;  // the process is gone (ESRCH)
+  buf[n] = 0;
+  const char* paren = std::strrchr(buf, ')');
+  if (paren == nullptr || paren[1] != ' ') return s;
+  char state = paren[2];
+  s.alive = state != 'Z' && state != 'X' && state != 'x';
+  s.sleeping = state == 'S';
+  n = pread(schedstat_fd_, buf, sizeof buf - 1, 0);
+  if (n > 0) {
+    buf[n] = 0;
+    unsigned long long on_cpu = 0, waiting = 0, runs = 0;
+    if (std::sscanf(buf, "%llu %llu %llu", &on_cpu, &waiting, &runs) == 3) s.runs = runs;
+  }
+  return s;
+}
+
+}  // namespace iotfuzz::net

@@ -1,0 +1,105 @@
+// The client side of a session: one TCP connection or one connected UDP
+// socket to the server, and a view of the server process's scheduling state
+// that tells when it has finished with what it was sent (no fixed waits).
+#ifndef IOTFUZZ_FUZZERS_NET_CONNECTION_H_
+#define IOTFUZZ_FUZZERS_NET_CONNECTION_H_
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace iotfuzz::net {
+
+enum class Transport { kTcp, kUdp };
+
+struct Endpoint {
+  sockaddr_storage address{};
+  socklen_t length = 0;
+  Transport transport = Transport::kTcp;
+
+  // "127.0.0.1", "::1", "localhost" or a numeric address; throws Error.
+  static Endpoint Resolve(const std::string& host, uint16_t port, Transport transport);
+  uint16_t port() const;
+  bool loopback() const;
+  std::string ToString() const;
+};
+
+// A TCP port on 127.0.0.1 nobody listens on right now (for a server started
+// by iotfuzz), or a UDP one with `transport` kUdp.
+uint16_t FreeLoopbackPort(Transport transport);
+
+// True once something listens on (TCP) or is bound to (UDP) the loopback
+// port of `endpoint`.
+bool PortInUse(const Endpoint& endpoint);
+
+class Connection {
+ public:
+  enum class ReadResult { kData, kTimeout, kClosed };
+
+  Connection() = default;
+  // Connects (TCP, retrying refused connections until `timeout`) or creates
+  // a connected UDP socket. Throws Error with the reason.
+  static Connection Open(const Endpoint& endpoint, std::chrono::milliseconds timeout);
+  Connection(Connection&& other) noexcept;
+  Connection& operator=(Connection&& other) noexcept;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  bool open() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+  Transport transport() const { return transport_; }
+
+  // Sends the whole message (one datagram over UDP). False when the peer
+  // has closed or reset the connection.
+  bool Send(std::string_view data);
+  // Waits up to `timeout` for data and appends what is there (over UDP, one
+  // datagram per call, its length in `datagram_size`).
+  ReadResult Read(std::string& buffer, std::chrono::microseconds timeout, size_t* datagram_size = nullptr);
+  // Closes with a reset (TCP SO_LINGER 0): no TIME_WAIT left behind, so
+  // thousands of sessions a second do not exhaust local ports.
+  void Abort();
+  void Close();
+
+ private:
+  int fd_ = -1;
+  Transport transport_ = Transport::kTcp;
+};
+
+// Scheduling state of the server process (or forkserver child) that handles
+// a session, from /proc/<pid>/stat and /proc/<pid>/schedstat. After sending
+// a message: once the server has been scheduled since (it woke up for the
+// message) and is asleep again (blocked waiting for input), it is done with
+// it — whatever it answered is already in our socket.
+class ServerActivity {
+ public:
+  ServerActivity() = default;
+  explicit ServerActivity(pid_t pid);
+  ServerActivity(ServerActivity&& other) noexcept;
+  ServerActivity& operator=(ServerActivity&& other) noexcept;
+  ServerActivity(const ServerActivity&) = delete;
+  ServerActivity& operator=(const ServerActivity&) = delete;
+  ~ServerActivity();
+
+  bool valid() const { return stat_fd_ >= 0; }
+  struct Sample {
+    bool alive = false;
+    bool sleeping = false;   // 'S': blocked, waiting (interruptible)
+    uint64_t runs = 0;       // times scheduled onto a CPU so far
+  };
+  Sample Read() const;
+
+ private:
+  int stat_fd_ = -1;
+  int schedstat_fd_ = -1;
+};
+
+}  // namespace iotfuzz::net
+
+#endif  // IOTFUZZ_FUZZERS_NET_CONNECTION_H_

@@ -1,0 +1,406 @@
+#include "fuzzers/net/net_executor.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include <fmt/format.h>
+
+#include <functional>
+#include <thread>
+
+#include "fuzzers/common/error.h"
+
+namespace iotfuzz::net {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+const char* ResetModeName(ResetMode mode) {
+  switch (mode) {
+    case ResetMode::kForkserver: return "forkserver";
+    case ResetMode::kPersistent: return "persistent";
+    case ResetMode::kNone: return "none";
+  }
+  return "?";
+}
+
+std::optional<ResetMode> ParseResetMode(std::string_view text) {
+  if (text == "forkserver") return ResetMode::kForkserver;
+  if (text == "persistent") return ResetMode::kPersistent;
+  if (text == "none") return ResetMode::kNone;
+  return std::nullopt;
+}
+
+const char* VerdictName(ExecResult::Verdict verdict) {
+  switch (verdict) {
+    case ExecResult::Verdict::kOk: return "ok";
+    case ExecResult::Verdict::kCrash: return "crash";
+    case ExecResult::Verdict::kHang: return "hang";
+    case ExecResult::Verdict::kServerExited: return "server exited";
+    case ExecResult::Verdict::kUnreachable: return "unreachable";
+  }
+  return "?";
+}
+
+namespace {
+
+std::string Replace(std::string text, std::string_view what, std::string_view with) {
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + with.size())) {
+    text.replace(at, what.size(), with);
+  }
+  return text;
+}
+
+std::string LastLines(const std::string& text, size_t lines) {
+  size_t at = text.size();
+  while (lines-- > 0 && at > 0) {
+    size_t nl = text.rfind('\n', at - 1);
+    if (nl == std::string::npos) return text;
+    at = nl;
+  }
+  return text.substr(at == text.size() ? at : at + 1);
+}
+
+}  // namespace
+
+NetExecutor::NetExecutor(NetTarget target, ExecutorOptions options, const grammar::Grammar& grammar,
+                         const grammar::Session& session)
+    : target_(std::move(target)),
+      options_(std::move(options)),
+      runner_(grammar, session, target_.transport, options_.timeouts) {
+  // Short waits for answers must not be stretched by the default 50 us timer
+  // slack.
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+}
+
+NetExecutor::~NetExecutor() { Stop(); }
+
+void NetExecutor::Start() {
+  if (options_.reset == ResetMode::kNone) {
+    if (target_.port == 0) throw Error("reset mode none needs the server's address: --target HOST:PORT");
+    endpoint_ = Endpoint::Resolve(target_.host, target_.port, target_.transport);
+    if (!endpoint_.loopback() && !options_.allow_remote) {
+      throw Error::Format(
+          "{} is not a loopback address: sending fuzz traffic to another machine needs --allow-remote",
+          endpoint_.ToString());
+    }
+    if (!ProbeLiveness(endpoint_, target_.liveness, options_.startup_timeout)) {
+      throw Error::Format("{} does not answer ({} probe)", endpoint_.ToString(),
+                          target_.liveness.empty() ? "connect" : target_.liveness);
+    }
+    return;
+  }
+  if (target_.binary.empty()) throw Error::Format("{}: no server binary to start", target_.name);
+  if (!std::filesystem::exists(target_.binary)) {
+    throw Error::Format("{}: server binary {} is not built (cmake --build <build dir>)", target_.name,
+                        target_.binary.string());
+  }
+  if (options_.reset == ResetMode::kForkserver && !target_.instrumented) {
+    throw Error::Format(
+        "{}: --reset forkserver needs the AFL++-instrumented server (<program>_afl, built when afl++ is "
+        "installed: scripts/setup); use --reset persistent for the plain build",
+        target_.name);
+  }
+  std::filesystem::create_directories(options_.work_dir);
+  log_file_ = options_.work_dir / "server.log";
+  uint16_t port = target_.port != 0 ? target_.port : FreeLoopbackPort(target_.transport);
+  endpoint_ = Endpoint::Resolve("127.0.0.1", port, target_.transport);
+  command_.clear();
+  command_.push_back(target_.binary.string());
+  for (const std::string& a : target_.args) {
+    std::string arg = Replace(a, "{port}", std::to_string(port));
+    arg = Replace(arg, "{work_dir}", options_.work_dir.string());
+    arg = Replace(arg, "{source_dir}", target_.source_dir.string());
+    command_.push_back(arg);
+  }
+  if (target_.instrumented && map_ == nullptr) {
+    size_t size = QueryMapSize(target_.binary);
+    size = std::max<size_t>(size, 65536);
+    size = (size + 65535) / 65536 * 65536;
+    map_ = std::make_unique<SharedCoverageMap>(size);
+    accumulator_ = std::make_unique<CoverageAccumulator>(size);
+  }
+  StartServer();
+}
+
+void NetExecutor::StartServer() {
+  ServerLaunch launch;
+  launch.argv = command_;
+  launch.log_file = log_file_;
+  launch.working_dir = options_.work_dir;
+  std::string asan = "abort_on_error=1:detect_leaks=0:symbolize=0:handle_segv=1:handle_abort=1";
+  std::string ubsan = "halt_on_error=1:abort_on_error=1:print_stacktrace=1:symbolize=0";
+  if (!options_.sanitizer_options.empty()) {
+    asan += ":" + options_.sanitizer_options;
+  }
+  launch.env = {{"ASAN_OPTIONS", asan}, {"UBSAN_OPTIONS", ubsan}};
+  if (map_) {
+    launch.env.emplace_back("__AFL_SHM_ID", std::to_string(map_->id()));
+    launch.env.emplace_back("AFL_MAP_SIZE", std::to_string(map_->size()));
+  }
+  if (options_.reset == ResetMode::kForkserver) {
+    if (target_.deferred_forkserver) launch.env.emplace_back("__AFL_DEFER_FORKSRV", "1");
+    server_.emplace(ServerProcess::StartForkserver(launch, options_.startup_timeout));
+    if (!PortInUse(endpoint_)) {
+      std::string tail = LastLines(server_->ReadLog(0), 20);
+      server_.reset();
+      throw Error::Format(
+          "{}: the server reached its fork point without listening on {} (is DEFERRED_FORKSERVER declared and "
+          "__afl_manual_init() called after the sockets are bound?)\n--- server log ---\n{}",
+          target_.name, endpoint_.ToString(), tail);
+    }
+  } else {
+    launch.env.emplace_back("AFL_NO_FORKSRV", "1");
+    server_.emplace(ServerProcess::StartPlain(launch));
+    const auto deadline = Clock::now() + options_.startup_timeout;
+    for (;;) {
+      if (auto status = server_->TryReap()) {
+        std::string tail = LastLines(server_->ReadLog(0), 20);
+        server_.reset();
+        throw Error::Format("{}: the server {} before listening on {}\n--- server log ---\n{}", target_.name,
+                            DescribeWaitStatus(*status), endpoint_.ToString(), tail);
+      }
+      if (PortInUse(endpoint_)) break;
+      if (Clock::now() >= deadline) {
+        std::string tail = LastLines(server_->ReadLog(0), 20);
+        server_.reset();
+        throw Error::Format("{}: the server did not listen on {} within {} ms\n--- server log ---\n{}",
+                            target_.name, endpoint_.ToString(), options_.startup_timeout.count(), tail);
+      }
+      std::this_thread::sleep_for(milliseconds(2));
+    }
+    server_activity_ = ServerActivity(server_->pid());
+  }
+  sessions_since_start_ = 0;
+}
+
+void NetExecutor::Stop() {
+  server_.reset();
+  server_activity_ = ServerActivity();
+}
+
+void NetExecutor::ReadCoverage(ExecResult& result) {
+  if (!map_) return;
+  result.edges_hit = CoverageAccumulator::CountEdges(map_->data(), map_->size());
+  result.novelty = accumulator_->Merge(map_->data());
+}
+
+void NetExecutor::Settle(const ServerActivity& activity, milliseconds limit) {
+  if (!activity.valid()) return;
+  const auto deadline = Clock::now() + limit;
+  auto pause = std::chrono::microseconds(20);
+  while (Clock::now() < deadline) {
+    ServerActivity::Sample s = activity.Read();
+    if (!s.alive || s.sleeping) return;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(1000));
+  }
+}
+
+ExecResult NetExecutor::Execute(std::string_view input) {
+  switch (options_.reset) {
+    case ResetMode::kForkserver: return ExecuteForkserver(input);
+    case ResetMode::kPersistent: return ExecutePersistent(input);
+    case ResetMode::kNone: return ExecuteRemote(input);
+  }
+  return {};
+}
+
+ExecResult NetExecutor::ExecuteForkserver(std::string_view input) {
+  ExecResult result;
+  auto t0 = Clock::now();
+  auto since = [](Clock::time_point& t) {
+    auto now = Clock::now();
+    auto d = std::chrono::duration_cast<std::chrono::microseconds>(now - t);
+    t = now;
+    return d;
+  };
+  if (!server_) StartServer();
+  map_->Clear();
+  const uint64_t log_before = server_->LogSize();
+  pid_t child = 0;
+  try {
+    child = server_->ForkChild(options_.startup_timeout);
+  } catch (const Error&) {
+    // The forkserver itself died: start over once.
+    server_.reset();
+    ++restarts_;
+    StartServer();
+    child = server_->ForkChild(options_.startup_timeout);
+  }
+  ServerActivity activity(child);
+  result.timing.start = since(t0);
+  Connection connection;
+  try {
+    connection = Connection::Open(endpoint_, options_.startup_timeout);
+  } catch (const Error& e) {
+    server_->KillChild(options_.startup_timeout);
+    throw;
+  }
+  result.timing.connect = since(t0);
+  result.session = runner_.Run(input, connection, activity, options_.max_messages);
+  connection.Abort();
+  result.timing.session = since(t0);
+  std::optional<int> status = server_->ChildStatus(milliseconds(0));
+  bool killed_by_us = false;
+  if (!status) {
+    if (result.session.end != SessionResult::End::kCompleted && result.session.end != SessionResult::End::kHang) {
+      Settle(activity, options_.timeouts.hang);
+      status = server_->ChildStatus(milliseconds(1));
+    } else {
+      // A crash right after the last message's answer: let a dying child finish.
+      Settle(activity, milliseconds(50));
+      status = server_->ChildStatus(milliseconds(0));
+    }
+  }
+  if (!status) {
+    server_->KillChildLater();
+    killed_by_us = true;
+  }
+  if (!killed_by_us) {
+    if (WIFSIGNALED(*status)) {
+      result.verdict = ExecResult::Verdict::kCrash;
+    } else {
+      result.verdict = WEXITSTATUS(*status) != 0 ? ExecResult::Verdict::kCrash : ExecResult::Verdict::kServerExited;
+    }
+    result.description = DescribeWaitStatus(*status);
+  } else if (result.session.end == SessionResult::End::kHang) {
+    result.verdict = ExecResult::Verdict::kHang;
+    result.description = fmt::format("no answer within {} ms", options_.timeouts.hang.count());
+  }
+  if (result.verdict != ExecResult::Verdict::kOk) result.server_log = server_->ReadLog(log_before);
+  ReadCoverage(result);
+  result.timing.end = since(t0);
+  return result;
+}
+
+ExecResult NetExecutor::ExecutePersistent(std::string_view input) {
+  ExecResult result;
+  if (!server_ || (options_.restart_every != 0 && sessions_since_start_ >= options_.restart_every)) {
+    if (server_) ++restarts_;
+    server_.reset();
+    StartServer();
+  }
+  ++sessions_since_start_;
+  if (map_) map_->Clear();
+  const uint64_t log_before = server_->LogSize();
+  Connection connection;
+  try {
+    connection = Connection::Open(endpoint_, milliseconds(1000));
+  } catch (const Error& e) {
+    result.verdict = ExecResult::Verdict::kUnreachable;
+    result.description = e.what();
+  }
+  if (connection.open()) {
+    result.session = runner_.Run(input, connection, server_activity_, options_.max_messages);
+    connection.Abort();
+    if (result.session.end != SessionResult::End::kCompleted) Settle(server_activity_, options_.timeouts.hang);
+  }
+  std::optional<int> status = server_->TryReap();
+  if (!status && !server_activity_.Read().alive) {
+    // Dead (a zombie, or gone): collect its status.
+    const auto deadline = Clock::now() + options_.startup_timeout;
+    while (!status && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+      status = server_->TryReap();
+    }
+  }
+  if (status) {
+    result.verdict = WIFSIGNALED(*status) || WEXITSTATUS(*status) != 0 ? ExecResult::Verdict::kCrash
+                                                                       : ExecResult::Verdict::kServerExited;
+    result.description = DescribeWaitStatus(*status);
+  } else if (result.session.end == SessionResult::End::kHang) {
+    result.verdict = ExecResult::Verdict::kHang;
+    result.description = fmt::format("no answer within {} ms", options_.timeouts.hang.count());
+  }
+  if (result.verdict != ExecResult::Verdict::kOk) {
+    result.server_log = server_->ReadLog(log_before);
+    ++restarts_;
+    server_.reset();  // started again before the next session
+  }
+  ReadCoverage(result);
+  return result;
+}
+
+ExecResult NetExecutor::ExecuteRemote(std::string_view input) {
+  ExecResult result;
+  Connection connection;
+  try {
+    connection = Connection::Open(endpoint_, milliseconds(1000));
+  } catch (const Error& e) {
+    result.verdict = ExecResult::Verdict::kUnreachable;
+    result.description = e.what();
+    return result;
+  }
+  ServerActivity none;
+  result.session = runner_.Run(input, connection, none, options_.max_messages);
+  connection.Abort();
+  if (result.session.end != SessionResult::End::kCompleted || !target_.liveness.empty()) {
+    if (!ProbeLiveness(endpoint_, target_.liveness, options_.timeouts.hang)) {
+      result.verdict = ExecResult::Verdict::kUnreachable;
+      result.description = fmt::format("no answer to the {} probe after the session",
+                                       target_.liveness.empty() ? "connect" : target_.liveness);
+    }
+  }
+  return result;
+}
+
+namespace {
+
+std::string MqttConnect() {
+  // CONNECT, MQTT 3.1.1, clean session, keep alive 10 s, client id "iotfuzz-probe".
+  std::string id = "iotfuzz-probe";
+  std::string body;
+  body += std::string("\x00\x04MQTT\x04\x02\x00\x0a", 10);
+  body += static_cast<char>(id.size() >> 8);
+  body += static_cast<char>(id.size());
+  body += id;
+  std::string pkt;
+  pkt += '\x10';
+  pkt += static_cast<char>(body.size());
+  return pkt + body;
+}
+
+}  // namespace
+
+bool ProbeLiveness(const Endpoint& endpoint, const std::string& kind, milliseconds timeout) {
+  try {
+    Connection c = Connection::Open(endpoint, timeout);
+    std::string probe;
+    auto answered = [](const std::string&) { return true; };
+    std::function<bool(const std::string&)> ok = answered;
+    if (kind == "http-head") {
+      probe = "HEAD / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+      ok = [](const std::string& r) { return r.rfind("HTTP/", 0) == 0; };
+    } else if (kind == "mqtt-ping") {
+      probe = MqttConnect() + std::string("\xc0\x00", 2);
+      ok = [](const std::string& r) { return r.size() >= 4 && static_cast<uint8_t>(r[0]) == 0x20; };
+    } else if (kind == "coap-ping") {
+      probe = std::string("\x40\x00\x7a\x11", 4);  // empty confirmable message: answered by a reset
+      ok = [](const std::string& r) { return r.size() >= 4 && (static_cast<uint8_t>(r[0]) & 0xf0) == 0x70; };
+    } else if (kind == "att-mtu") {
+      probe = std::string("\x03\x00\x02\x17\x00", 5);  // framed Exchange MTU Request, MTU 23
+      ok = [](const std::string& r) { return r.size() >= 3 && (r[2] == '\x03' || r[2] == '\x01'); };
+    } else {
+      return endpoint.transport == Transport::kTcp || c.open();
+    }
+    if (!c.Send(probe)) return false;
+    std::string received;
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      Connection::ReadResult r = c.Read(received, std::chrono::microseconds(1000));
+      if (r == Connection::ReadResult::kClosed) break;
+      if (!received.empty() && ok(received)) {
+        c.Abort();
+        return true;
+      }
+    }
+    c.Abort();
+    return false;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+}  // namespace iotfuzz::net

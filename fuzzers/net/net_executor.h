@@ -1,0 +1,144 @@
+// Executes sessions against a server: starts and supervises it in the chosen
+// reset mode, runs each session (SessionRunner), reads the coverage the
+// session produced, and tells what happened to the server.
+//
+// Reset modes:
+//   forkserver  a fresh server per session, forked by AFL++'s forkserver at
+//               the server's fork point (after initialization, sockets bound);
+//               needs an AFL++-instrumented binary
+//   persistent  one server for many sessions; restarted after a crash, a hang
+//               or every N sessions (--restart-every)
+//   none        a server iotfuzz does not start (remote device, host:port):
+//               black-box, liveness probes tell whether it still answers
+#ifndef IOTFUZZ_FUZZERS_NET_NET_EXECUTOR_H_
+#define IOTFUZZ_FUZZERS_NET_NET_EXECUTOR_H_
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fuzzers/grammar/grammar.h"
+#include "fuzzers/net/connection.h"
+#include "fuzzers/net/coverage_map.h"
+#include "fuzzers/net/server_process.h"
+#include "fuzzers/net/session_runner.h"
+
+namespace iotfuzz::net {
+
+enum class ResetMode { kForkserver, kPersistent, kNone };
+const char* ResetModeName(ResetMode mode);
+// "forkserver", "persistent", "none"; nullopt otherwise.
+std::optional<ResetMode> ParseResetMode(std::string_view text);
+
+// A server to fuzz, resolved from the build manifest (or host:port).
+struct NetTarget {
+  std::string name;
+  std::string protocol;
+  Transport transport = Transport::kTcp;
+  std::filesystem::path grammar;
+  std::string session;
+  std::string liveness;  // http-head, mqtt-ping, coap-ping, att-mtu or empty
+  // Started by iotfuzz: the binary and its arguments ({port}, {work_dir},
+  // {source_dir} placeholders), whether it has a deferred fork point and
+  // AFL++ instrumentation.
+  std::filesystem::path binary;
+  std::vector<std::string> args;
+  bool deferred_forkserver = false;
+  bool instrumented = false;
+  std::filesystem::path source_dir;
+  // A server iotfuzz does not start (reset none).
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;  // 0: a free loopback port, chosen at start
+};
+
+struct ExecutorOptions {
+  ResetMode reset = ResetMode::kForkserver;
+  SessionTimeouts timeouts;
+  std::chrono::milliseconds startup_timeout{10000};
+  uint64_t restart_every = 0;  // persistent: restart after this many sessions (0: never)
+  size_t max_messages = 256;
+  bool allow_remote = false;   // sending to a non-loopback address
+  std::filesystem::path work_dir;  // server log and {work_dir}
+  // Extra ASAN_OPTIONS/UBSAN_OPTIONS for the server (abort_on_error is always on).
+  std::string sanitizer_options;
+};
+
+struct ExecResult {
+  enum class Verdict {
+    kOk,
+    kCrash,          // the server died of a signal or a sanitizer report
+    kHang,           // it stopped answering (and was killed)
+    kServerExited,   // it exited on its own (status 0 or not) mid-service
+    kUnreachable,    // black-box: the liveness probe failed after the session
+  };
+  Verdict verdict = Verdict::kOk;
+  SessionResult session;
+  std::string description;  // "killed by signal 6 (SIGABRT)", "no answer for 1000 ms", ...
+  std::string server_log;   // what the server wrote during the session (sanitizer report)
+  CoverageAccumulator::Novelty novelty = CoverageAccumulator::kNothingNew;
+  size_t edges_hit = 0;     // edges this session hit
+  // Where the time went: getting a server (fork), connecting, the session,
+  // and ending it (settling, killing the child).
+  struct Timing {
+    std::chrono::microseconds start{0}, connect{0}, session{0}, end{0};
+  } timing;
+};
+
+const char* VerdictName(ExecResult::Verdict verdict);
+
+class NetExecutor {
+ public:
+  NetExecutor(NetTarget target, ExecutorOptions options, const grammar::Grammar& grammar,
+              const grammar::Session& session);
+  ~NetExecutor();
+
+  // Starts the server (not for reset none) and checks it answers. Throws
+  // Error with the reason and the server log's last lines.
+  void Start();
+  ExecResult Execute(std::string_view input);
+  void Stop();
+
+  bool coverage() const { return map_ != nullptr; }
+  size_t edges() const { return accumulator_ ? accumulator_->edges() : 0; }
+  uint64_t restarts() const { return restarts_; }
+  const Endpoint& endpoint() const { return endpoint_; }
+  const std::filesystem::path& server_log() const { return log_file_; }
+  SessionRunner& runner() { return runner_; }
+  // The command line the server runs with (placeholders filled in).
+  const std::vector<std::string>& command() const { return command_; }
+
+ private:
+  void StartServer();
+  ExecResult ExecuteForkserver(std::string_view input);
+  ExecResult ExecutePersistent(std::string_view input);
+  ExecResult ExecuteRemote(std::string_view input);
+  void ReadCoverage(ExecResult& result);
+  // After a session that ended early: wait until the server sleeps or dies.
+  void Settle(const ServerActivity& activity, std::chrono::milliseconds limit);
+
+  NetTarget target_;
+  ExecutorOptions options_;
+  SessionRunner runner_;
+  Endpoint endpoint_;
+  std::filesystem::path log_file_;
+  std::vector<std::string> command_;
+  std::unique_ptr<SharedCoverageMap> map_;
+  std::unique_ptr<CoverageAccumulator> accumulator_;
+  std::optional<ServerProcess> server_;
+  ServerActivity server_activity_;  // persistent
+  uint64_t sessions_since_start_ = 0;
+  uint64_t restarts_ = 0;
+};
+
+// Whether the server at `endpoint` still answers a protocol-level probe
+// (kind: http-head, mqtt-ping, coap-ping, att-mtu; empty: a TCP connect or,
+// for UDP, nothing to check). Never throws.
+bool ProbeLiveness(const Endpoint& endpoint, const std::string& kind, std::chrono::milliseconds timeout);
+
+}  // namespace iotfuzz::net
+
+#endif  // IOTFUZZ_FUZZERS_NET_NET_EXECUTOR_H_

@@ -1,0 +1,362 @@
+#include "fuzzers/net/net_fuzzer.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+
+#include "fuzzers/common/atomic_file.h"
+#include "fuzzers/common/content_hash.h"
+#include "fuzzers/common/error.h"
+#include "fuzzers/grammar/generator.h"
+#include "fuzzers/grammar/random.h"
+#include "fuzzers/mutate/mutation_session.h"
+
+namespace iotfuzz::net {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string Printable(std::string_view bytes, size_t max = 160) {
+  std::string s;
+  for (size_t i = 0; i < bytes.size() && i < max; ++i) {
+    unsigned char c = static_cast<unsigned char>(bytes[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      s += static_cast<char>(c);
+    } else {
+      s += fmt::format("\\x{:02x}", c);
+    }
+  }
+  if (bytes.size() > max) s += fmt::format("... ({} bytes)", bytes.size());
+  return s;
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// What identifies a crash across inputs: the sanitizer's error kind and the
+// first frames (module+offset: reports are not symbolized during the run),
+// or the signal.
+std::string CrashSignature(const ExecResult& r) {
+  // The sanitizer's summary names the error and where (file:line for UBSan,
+  // module+offset for ASan: reports are not symbolized during the run).
+  static const std::regex kSummary(R"(SUMMARY: ([^\n]*))");
+  static const std::regex kBuildId(R"( \(BuildId: [0-9a-f]+\))");
+  static const std::regex kDirectory(R"([^ (]*/)");
+  std::smatch m;
+  if (std::regex_search(r.server_log, m, kSummary)) {
+    std::string sig = std::regex_replace(m[1].str(), kBuildId, "");
+    sig = std::regex_replace(sig, kDirectory, "");
+    while (!sig.empty() && (sig.back() == ' ' || sig.back() == '\r')) sig.pop_back();
+    return sig;
+  }
+  return r.description;
+}
+
+void ByteMutate(std::string& data, grammar::Rng& rng, size_t max_size) {
+  int ops = 1 + static_cast<int>(rng.Below(4));
+  for (int i = 0; i < ops; ++i) {
+    switch (rng.Below(6)) {
+      case 0:
+        if (!data.empty()) data[rng.Below(data.size())] ^= static_cast<char>(1u << rng.Below(8));
+        break;
+      case 1:
+        if (!data.empty()) data[rng.Below(data.size())] = static_cast<char>(rng.Below(256));
+        break;
+      case 2: {
+        static const uint8_t kInteresting[] = {0, 1, 0x7f, 0x80, 0xff, 0x10, 0x40, 0x20};
+        if (!data.empty()) data[rng.Below(data.size())] = static_cast<char>(kInteresting[rng.Below(8)]);
+        break;
+      }
+      case 3:
+        if (data.size() < max_size) {
+          data.insert(data.begin() + static_cast<long>(rng.Below(data.size() + 1)), static_cast<char>(rng.Below(256)));
+        }
+        break;
+      case 4:
+        if (data.size() > 1) {
+          size_t at = rng.Below(data.size());
+          size_t n = 1 + rng.Below(std::min<size_t>(8, data.size() - at));
+          data.erase(at, n);
+        }
+        break;
+      case 5:
+        if (data.size() > 2 && data.size() < max_size) {
+          size_t at = rng.Below(data.size());
+          size_t n = 1 + rng.Below(std::min<size_t>(16, data.size() - at));
+          std::string chunk = data.substr(at, n);
+          data.insert(rng.Below(data.size()), chunk);
+        }
+        break;
+    }
+  }
+  if (data.size() > max_size) data.resize(max_size);
+}
+
+}  // namespace
+
+std::string FormatTranscript(const SessionResult& result) {
+  std::string out;
+  out += fmt::format("session: {} message(s) in the input, {} sent, ended: {}, {} us\n", result.messages_in_input,
+                     result.exchanges.size(), EndName(result.end), result.elapsed.count());
+  for (size_t i = 0; i < result.exchanges.size(); ++i) {
+    const MessageExchange& e = result.exchanges[i];
+    out += fmt::format("> [{}] {} ({} bytes, answered in {} us): {}\n", i + 1, e.rule.empty() ? "(raw)" : e.rule,
+                       e.sent.size(), e.elapsed.count(), Printable(e.sent));
+    for (const Response& r : e.responses) {
+      out += fmt::format("<     {} [{}] ({} bytes): {}\n", r.rule.empty() ? "(unparsed)" : r.rule, r.state,
+                         r.bytes.size(), Printable(r.bytes));
+    }
+  }
+  return out;
+}
+
+struct NetFuzzer::Impl {
+  NetTarget target;
+  NetFuzzOptions options;
+  std::unique_ptr<mutate::MutationSession> mutation;
+  const grammar::Session* session = nullptr;
+  std::unique_ptr<NetExecutor> executor;
+  std::vector<std::string> queue;
+  std::set<std::string> queue_hashes;
+  std::set<std::string> states;
+  std::set<std::pair<std::string, std::string>> transitions;
+  std::map<std::string, int> crash_signatures;  // inputs kept per signature
+  NetFuzzStats stats;
+
+  std::filesystem::path Dir(const char* name) const { return options.out_dir / name; }
+
+  // New response states seen in `r` (transitions are counted, not kept for).
+  size_t RecordStates(const SessionResult& r) {
+    size_t fresh = 0;
+    std::string previous = "<start>";
+    for (const std::string& s : r.states) {
+      if (states.insert(s).second) ++fresh;
+      transitions.emplace(previous, s);
+      previous = s;
+    }
+    return fresh;
+  }
+
+  void AddToCorpus(const std::string& input, bool write) {
+    std::string hash = ContentHashHex(input);
+    if (!queue_hashes.insert(hash).second) return;
+    queue.push_back(input);
+    if (write) WriteFileAtomically(Dir("corpus") / ("session-" + hash), input);
+  }
+};
+
+NetFuzzer::NetFuzzer(NetTarget target, NetFuzzOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->target = std::move(target);
+  impl_->options = std::move(options);
+}
+
+NetFuzzer::~NetFuzzer() = default;
+
+NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& status, const FindingFn& finding) {
+  Impl& s = *impl_;
+  const NetFuzzOptions& o = s.options;
+  mutate::MutatorOptions mopts;
+  mopts.max_size = o.max_size;
+  s.mutation = std::make_unique<mutate::MutationSession>(s.target.grammar.string(), mopts, s.target.session);
+  const grammar::Grammar& g = s.mutation->grammar();
+  for (const grammar::Session& candidate : g.sessions) {
+    if (candidate.name == s.target.session) s.session = &candidate;
+  }
+  if (s.session == nullptr) {
+    std::string names;
+    for (const grammar::Session& candidate : g.sessions) names += (names.empty() ? "" : ", ") + candidate.name;
+    throw Error::Format("{}: no session '{}' (sessions: {})", s.target.grammar.string(), s.target.session,
+                        names.empty() ? "none" : names);
+  }
+  for (const char* dir : {"corpus", "crashes", "hangs", "unreachable", "server"}) {
+    std::filesystem::create_directories(s.Dir(dir));
+  }
+  ExecutorOptions eo = o.executor;
+  eo.work_dir = s.Dir("server");
+  s.executor = std::make_unique<NetExecutor>(s.target, eo, g, *s.session);
+  s.executor->Start();
+
+  // Seeds: the run's own corpus first (resuming), then given directories,
+  // then sessions generated from the grammar.
+  std::vector<std::string> seeds;
+  auto read_dir = [&](const std::filesystem::path& dir) {
+    if (!std::filesystem::is_directory(dir)) return;
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      if (e.is_regular_file() && e.path().filename().string()[0] != '.') files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      std::string data = ReadFile(f);
+      if (data.size() > o.max_size) data.resize(o.max_size);
+      seeds.push_back(std::move(data));
+    }
+  };
+  read_dir(s.Dir("corpus"));
+  const size_t resumed = seeds.size();
+  for (const auto& d : o.corpus_dirs) {
+    if (!std::filesystem::is_directory(d)) throw Error::Format("corpus directory {} does not exist", d.string());
+    read_dir(d);
+  }
+  grammar::Rng rng(o.seed);
+  {
+    grammar::GeneratorLimits limits;
+    limits.max_bytes = static_cast<uint32_t>(o.max_size);
+    grammar::Generator generator(g, limits);
+    for (size_t i = 0; i < o.generated_seeds; ++i) {
+      grammar::Tree t = generator.GenerateSession(*s.session, rng);
+      std::string bytes = s.mutation->serializer().Serialize(t);
+      if (!bytes.empty() && bytes.size() <= o.max_size) seeds.push_back(std::move(bytes));
+    }
+  }
+  // Known crash signatures of a resumed run.
+  for (const auto& e : std::filesystem::directory_iterator(s.Dir("crashes"))) {
+    if (e.path().extension() == ".sig") s.crash_signatures[ReadFile(e.path())]++;
+  }
+  s.stats.unique_crashes = s.crash_signatures.size();
+
+  const auto start = Clock::now();
+  auto last_status = start;
+  bool stopped_by_crash = false;
+
+  auto execute = [&](const std::string& input, bool is_seed, size_t seed_index) {
+    ExecResult r = s.executor->Execute(input);
+    ++s.stats.sessions;
+    s.stats.messages += r.session.exchanges.size();
+    size_t fresh_states = s.RecordStates(r.session);
+    bool interesting = r.novelty != CoverageAccumulator::kNothingNew || fresh_states > 0;
+    if (r.verdict == ExecResult::Verdict::kOk) {
+      if (is_seed) {
+        s.AddToCorpus(input, seed_index >= resumed && interesting);
+      } else if (interesting) {
+        s.AddToCorpus(input, true);
+      }
+      return;
+    }
+    std::string hash = ContentHashHex(input);
+    const char* dir = "crashes";
+    const char* prefix = "crash";
+    std::string kind = VerdictName(r.verdict);
+    if (r.verdict == ExecResult::Verdict::kHang) {
+      ++s.stats.hangs;
+      dir = "hangs";
+      prefix = "hang";
+    } else if (r.verdict == ExecResult::Verdict::kUnreachable) {
+      ++s.stats.unreachable;
+      dir = "unreachable";
+      prefix = "unreachable";
+    } else {
+      ++s.stats.crashes;
+    }
+    std::string signature = CrashSignature(r);
+    int& kept = s.crash_signatures[std::string(dir) + ": " + signature];
+    bool is_new = kept == 0;
+    if (r.verdict != ExecResult::Verdict::kHang && r.verdict != ExecResult::Verdict::kUnreachable && is_new) {
+      ++s.stats.unique_crashes;
+    }
+    if (kept < 5) {
+      ++kept;
+      std::filesystem::path base = s.Dir(dir) / fmt::format("{}-{}", prefix, hash);
+      WriteFileAtomically(base, input);
+      std::filesystem::path log = base;
+      log += ".log";
+      WriteFileAtomically(log, r.server_log);
+      std::filesystem::path transcript = base;
+      transcript += ".txt";
+      WriteFileAtomically(transcript, fmt::format("{}: {}\nsignature: {}\n{}", kind, r.description, signature,
+                                                  FormatTranscript(r.session)));
+      std::filesystem::path sig = base;
+      sig += ".sig";
+      WriteFileAtomically(sig, std::string(dir) + ": " + signature);
+      NetFinding f{kind, base, r.description + (signature != r.description ? " — " + signature : "")};
+      findings_.push_back(f);
+      if (finding && is_new) finding(f);
+    }
+    if (r.verdict == ExecResult::Verdict::kCrash && !o.keep_going) stopped_by_crash = true;
+  };
+
+  auto out_of_budget = [&]() {
+    if (stop && stop()) return true;
+    if (stopped_by_crash) return true;
+    if (o.max_sessions != 0 && s.stats.sessions >= o.max_sessions) return true;
+    if (o.max_time.count() != 0 && Clock::now() - start >= o.max_time) return true;
+    return false;
+  };
+  auto report = [&](bool force) {
+    auto now = Clock::now();
+    s.stats.seconds = std::chrono::duration<double>(now - start).count();
+    s.stats.edges = s.executor->edges();
+    s.stats.states = s.states.size();
+    s.stats.transitions = s.transitions.size();
+    s.stats.corpus = s.queue.size();
+    s.stats.restarts = s.executor->restarts();
+    if (status && (force || now - last_status >= o.status_interval)) {
+      last_status = now;
+      status(s.stats);
+    }
+  };
+
+  for (size_t i = 0; i < seeds.size() && !out_of_budget(); ++i) {
+    execute(seeds[i], true, i);
+    report(false);
+  }
+  if (s.queue.empty() && !seeds.empty()) s.queue.push_back(seeds.front());
+  if (s.queue.empty()) s.queue.push_back(std::string());
+
+  std::string mutated;
+  while (!out_of_budget()) {
+    const std::string& parent =
+        rng.Below(2) == 0 && s.queue.size() > 16 ? s.queue[s.queue.size() - 1 - rng.Below(16)]
+                                                : s.queue[rng.Below(s.queue.size())];
+    const std::string& donor = s.queue[rng.Below(s.queue.size())];
+    bool ok = false;
+    if (o.use_grammar && rng.Below(16) != 0) {
+      ok = s.mutation->Mutate(parent, donor, o.max_size, rng.Next(), mutated);
+    }
+    if (!ok) {
+      mutated = parent;
+      ByteMutate(mutated, rng, o.max_size);
+    }
+    std::string input = mutated;
+    execute(input, false, 0);
+    report(false);
+  }
+  report(true);
+  s.executor->Stop();
+
+  nlohmann::json summary = {
+      {"target", s.target.name},
+      {"reset", ResetModeName(o.executor.reset)},
+      {"grammar", o.use_grammar},
+      {"seed", o.seed},
+      {"sessions", s.stats.sessions},
+      {"messages", s.stats.messages},
+      {"seconds", s.stats.seconds},
+      {"sessions_per_second", s.stats.sessions_per_second()},
+      {"edges", s.stats.edges},
+      {"response_states", s.stats.states},
+      {"state_transitions", s.stats.transitions},
+      {"corpus", s.stats.corpus},
+      {"crashes", s.stats.crashes},
+      {"unique_crashes", s.stats.unique_crashes},
+      {"hangs", s.stats.hangs},
+      {"unreachable", s.stats.unreachable},
+      {"server_restarts", s.stats.restarts},
+  };
+  nlohmann::json list = nlohmann::json::array();
+  for (const NetFinding& f : findings_) {
+    list.push_back({{"kind", f.kind}, {"input", f.input.string()}, {"description", f.description}});
+  }
+  summary["findings"] = list;
+  WriteFileAtomically(o.out_dir / "summary.json", summary.dump(2) + "\n");
+  return s.stats;
+}
+
+}  // namespace iotfuzz::net

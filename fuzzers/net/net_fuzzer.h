@@ -1,0 +1,89 @@
+// The network fuzzing loop (`iotfuzz net`): seeds (the output directory's
+// corpus when resuming, given corpus directories, sessions generated from the
+// grammar), grammar mutations of the session inputs, execution against the
+// server (NetExecutor), and what is kept:
+//   corpus/   sessions that reached new edges or new response-state
+//             transitions (pairs of consecutive response states)
+//   crashes/  crash-<hash> (the session), .log (the server's report), .txt
+//             (the transcript: each message and its responses)
+//   hangs/    the same for hangs; unreachable/ for black-box probe failures
+//   summary.json  figures of the run
+// Every file is written atomically; a run killed at any moment resumes from
+// its corpus with `iotfuzz net` again.
+#ifndef IOTFUZZ_FUZZERS_NET_NET_FUZZER_H_
+#define IOTFUZZ_FUZZERS_NET_NET_FUZZER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "fuzzers/net/net_executor.h"
+
+namespace iotfuzz::net {
+
+struct NetFuzzOptions {
+  ExecutorOptions executor;
+  uint64_t seed = 1;
+  uint64_t max_sessions = 0;             // 0: no limit
+  std::chrono::seconds max_time{0};      // 0: no limit
+  bool keep_going = false;               // continue after a crash
+  bool use_grammar = true;               // false: byte-level mutations only
+  size_t max_size = 4096;                // bytes per session input
+  size_t generated_seeds = 16;           // sessions generated from the grammar at start
+  std::vector<std::filesystem::path> corpus_dirs;  // extra seeds, read only
+  std::filesystem::path out_dir;
+  std::chrono::milliseconds status_interval{1000};
+};
+
+struct NetFuzzStats {
+  uint64_t sessions = 0;
+  uint64_t messages = 0;
+  size_t edges = 0;
+  size_t states = 0;        // distinct response states
+  size_t transitions = 0;   // distinct (state, next state) pairs
+  size_t corpus = 0;
+  uint64_t crashes = 0;     // sessions that crashed the server
+  uint64_t unique_crashes = 0;
+  uint64_t hangs = 0;
+  uint64_t unreachable = 0;
+  uint64_t restarts = 0;
+  double seconds = 0;
+  double sessions_per_second() const { return seconds > 0 ? sessions / seconds : 0; }
+};
+
+struct NetFinding {
+  std::string kind;  // "crash", "hang", "server exited", "unreachable"
+  std::filesystem::path input;
+  std::string description;
+};
+
+class NetFuzzer {
+ public:
+  using StatusFn = std::function<void(const NetFuzzStats&)>;
+  using FindingFn = std::function<void(const NetFinding&)>;
+
+  NetFuzzer(NetTarget target, NetFuzzOptions options);
+  ~NetFuzzer();
+
+  // Runs until the session or time budget is spent, a crash (unless
+  // keep_going) or `stop()` returns true. Throws Error when the server cannot
+  // be started or the grammar has no such session.
+  NetFuzzStats Run(const std::function<bool()>& stop, const StatusFn& status, const FindingFn& finding);
+  const std::vector<NetFinding>& findings() const { return findings_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::vector<NetFinding> findings_;
+};
+
+// Writes a readable transcript of a session result: each message sent (rule,
+// bytes) and each response (rule, state, bytes).
+std::string FormatTranscript(const SessionResult& result);
+
+}  // namespace iotfuzz::net
+
+#endif  // IOTFUZZ_FUZZERS_NET_NET_FUZZER_H_

@@ -1,0 +1,331 @@
+#include "fuzzers/net/session_runner.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <functional>
+
+namespace iotfuzz::net {
+
+using grammar::ExprId;
+using grammar::kNone;
+using grammar::NodeId;
+using grammar::RuleId;
+using grammar::SessionStep;
+using grammar::SessionStepKind;
+using Clock = std::chrono::steady_clock;
+
+const char* EndName(SessionResult::End end) {
+  switch (end) {
+    case SessionResult::End::kCompleted: return "completed";
+    case SessionResult::End::kClosedByServer: return "closed by server";
+    case SessionResult::End::kHang: return "hang";
+    case SessionResult::End::kServerGone: return "server gone";
+  }
+  return "?";
+}
+
+namespace {
+
+void CollectStateFields(const std::vector<SessionStep>& steps, RuleId rule, ExprId& field) {
+  for (const SessionStep& step : steps) {
+    if (field != kNone) return;
+    if (step.kind == SessionStepKind::kRecv && step.rule == rule && step.state_expr != kNone) {
+      field = step.state_expr;
+    }
+    CollectStateFields(step.body, rule, field);
+    for (const auto& alternative : step.alternatives) CollectStateFields(alternative, rule, field);
+  }
+}
+
+// The bytes under `node` of a parsed tree, leaves in document order.
+void LeafBytes(const grammar::Tree& tree, NodeId node, std::string& out) {
+  const grammar::Node& n = tree.node(node);
+  if (n.first_child == kNone) {
+    out.append(tree.Bytes(node));
+    return;
+  }
+  for (NodeId c = n.first_child; c != kNone; c = tree.node(c).next_sibling) LeafBytes(tree, c, out);
+}
+
+std::string Hex(std::string_view bytes) {
+  std::string s;
+  for (unsigned char c : bytes) s += fmt::format("{:02x}", c);
+  return s;
+}
+
+}  // namespace
+
+SessionRunner::SessionRunner(const grammar::Grammar& grammar, const grammar::Session& session, Transport transport,
+                             SessionTimeouts timeouts)
+    : g_(grammar),
+      session_(session),
+      transport_(transport),
+      timeouts_(timeouts),
+      parser_(grammar),
+      serializer_(grammar),
+      binder_(grammar) {
+  response_rules_ = session.recv_rules;
+  for (RuleId r : session.send_rules) {
+    if (std::find(response_rules_.begin(), response_rules_.end(), r) == response_rules_.end()) {
+      response_rules_.push_back(r);
+    }
+  }
+  for (RuleId r : response_rules_) {
+    ExprId field = kNone;
+    CollectStateFields(session.steps, r, field);
+    state_fields_.push_back(field);
+  }
+}
+
+std::string SessionRunner::MessageBytes(grammar::Tree& tree, NodeId message, bool& is_raw) {
+  is_raw = (tree.node(message).flags & grammar::kRaw) != 0;
+  grammar::Tree one;
+  NodeId root = one.CopySubtree(tree, message);
+  one.set_root(root);
+  std::string bytes = serializer_.Serialize(one);
+  // A datagram's frame (u16le length) is the container's, not the protocol's.
+  if (!is_raw && session_.framing == grammar::SessionFraming::kFrames && transport_ == Transport::kUdp &&
+      bytes.size() >= 2) {
+    bytes.erase(0, 2);
+  }
+  return bytes;
+}
+
+std::vector<std::string> SessionRunner::SplitMessages(std::string_view input) {
+  std::vector<std::string> out;
+  parser_.ParseInto(input, parse_, session_.input_rule);
+  grammar::Tree& tree = parse_.tree;
+  NodeId list = grammar::SessionBinder::MessageList(session_, tree);
+  if (list == kNone) {
+    out.emplace_back(input);
+    return out;
+  }
+  bool raw = false;
+  for (NodeId m : tree.Children(list)) out.push_back(MessageBytes(tree, m, raw));
+  // Bytes after the message list the grammar could not explain.
+  for (NodeId c : tree.Children(tree.root())) {
+    if (c != list && (tree.node(c).flags & grammar::kRaw)) out.push_back(MessageBytes(tree, c, raw));
+  }
+  return out;
+}
+
+bool SessionRunner::WaitAsleep(const ServerActivity& activity) {
+  if (!activity.valid()) return true;
+  auto deadline = Clock::now() + timeouts_.hang;
+  auto pause = std::chrono::microseconds(10);
+  for (;;) {
+    ServerActivity::Sample s = activity.Read();
+    if (!s.alive) return false;
+    if (s.sleeping) return true;
+    if (Clock::now() >= deadline) return true;  // busy: the message's wait decides
+    timespec ts{0, static_cast<long>(pause.count() * 1000)};
+    nanosleep(&ts, nullptr);
+    pause = std::min(pause * 2, std::chrono::microseconds(500));
+  }
+}
+
+SessionRunner::Wait SessionRunner::AwaitAnswer(Connection& connection, const ServerActivity& activity,
+                                               uint64_t runs_before, std::string& received,
+                                               std::vector<size_t>& datagrams) {
+  const auto start = Clock::now();
+  auto last_data = start;
+  bool got_any = false;
+  auto poll = std::chrono::microseconds(20);
+  for (;;) {
+    size_t datagram = 0;
+    Connection::ReadResult r = connection.Read(received, poll, &datagram);
+    auto now = Clock::now();
+    if (r == Connection::ReadResult::kData) {
+      got_any = true;
+      last_data = now;
+      if (transport_ == Transport::kUdp) datagrams.push_back(datagram);
+      poll = std::chrono::microseconds(20);
+      continue;
+    }
+    if (r == Connection::ReadResult::kClosed) return Wait::kClosed;
+    if (activity.valid()) {
+      ServerActivity::Sample s = activity.Read();
+      if (!s.alive) return Wait::kGone;
+      if (s.sleeping && s.runs > runs_before) {
+        // Done with the message: what it sent is in our socket already.
+        while (connection.Read(received, std::chrono::microseconds(0), &datagram) ==
+               Connection::ReadResult::kData) {
+          if (transport_ == Transport::kUdp) datagrams.push_back(datagram);
+        }
+        return Wait::kDone;
+      }
+    } else {
+      if (got_any && now - last_data >= timeouts_.quiet) return Wait::kDone;
+      if (!got_any && now - start >= timeouts_.first_response) return Wait::kDone;
+    }
+    if (now - start >= timeouts_.hang) return activity.valid() ? Wait::kHang : Wait::kDone;
+    poll = std::min(poll * 2, std::chrono::microseconds(1000));
+  }
+}
+
+bool SessionRunner::ParseResponse(std::string_view bytes, bool whole, Response& response, size_t& length) {
+  // A rule that explains the bytes strictly wins; otherwise the one with the
+  // fewest violations (a server's malformed answer), first in order on ties.
+  size_t best = response_rules_.size();
+  size_t best_lies = ~size_t{0};
+  const size_t hint = bytes.empty() ? 0 : rule_hint_[static_cast<uint8_t>(bytes[0])];
+  for (size_t k = 0; k <= response_rules_.size() && best_lies != 0; ++k) {
+    // The hinted rule first, then all in order (the hinted one again is cheap
+    // to skip).
+    size_t i = k == 0 ? (hint == 0 ? response_rules_.size() : hint - 1) : k - 1;
+    if (i >= response_rules_.size() || (k > 0 && hint != 0 && i == hint - 1)) continue;
+    RuleId rule = response_rules_[i];
+    size_t lies = 0;
+    if (whole) {
+      parser_.ParseInto(bytes, parse_, rule);
+      if (!parse_.complete()) continue;
+      lies = parse_.lying_fields;
+    } else {
+      grammar::PrefixMatch match = parser_.ParsePrefix(bytes, rule);
+      if (match.status != grammar::PrefixMatch::kComplete) continue;
+      lies = match.parse.lying_fields;
+    }
+    if (lies < best_lies) {
+      best = i;
+      best_lies = lies;
+    }
+  }
+  if (best == response_rules_.size()) {
+    length = 0;
+    return false;
+  }
+  if (best_lies == 0 && !bytes.empty()) rule_hint_[static_cast<uint8_t>(bytes[0])] = static_cast<uint16_t>(best + 1);
+  RuleId rule = response_rules_[best];
+  const grammar::Tree* tree = nullptr;
+  grammar::PrefixMatch match;
+  if (whole) {
+    parser_.ParseInto(bytes, parse_, rule);
+    tree = &parse_.tree;
+    length = bytes.size();
+  } else {
+    match = parser_.ParsePrefix(bytes, rule);
+    tree = &match.parse.tree;
+    length = match.length;
+  }
+  response.rule = g_.rule(rule).name;
+  response.state = response.rule;
+  if (state_fields_[best] != kNone) {
+    NodeId field = grammar::SessionBinder::FindField(*tree, tree->root(), state_fields_[best]);
+    if (field != kNone) {
+      std::string value;
+      LeafBytes(*tree, field, value);
+      response.state += ":" + Hex(value);
+    }
+  }
+  if (best_lies == 0) binder_.BindFromResponse(session_, rule, *tree, variables_);
+  return true;
+}
+
+void SessionRunner::TakeResponses(std::string& received, std::vector<size_t>& datagrams, bool final,
+                                  MessageExchange& exchange, SessionResult& result) {
+  auto record = [&](Response&& r) {
+    result.states.push_back(r.state);
+    exchange.responses.push_back(std::move(r));
+  };
+  if (transport_ == Transport::kUdp) {
+    size_t offset = 0;
+    for (size_t size : datagrams) {
+      std::string_view d(received.data() + offset, size);
+      offset += size;
+      Response r;
+      r.bytes = std::string(d);
+      size_t length = 0;
+      if (!ParseResponse(d, true, r, length)) r.state = "?";
+      record(std::move(r));
+    }
+    received.clear();
+    datagrams.clear();
+    return;
+  }
+  bool framed = session_.framing == grammar::SessionFraming::kFrames;
+  while (!received.empty()) {
+    std::string_view view(received);
+    size_t frame = 0;
+    if (framed) {
+      if (view.size() < 2) break;
+      size_t n = static_cast<uint8_t>(view[0]) | (static_cast<size_t>(static_cast<uint8_t>(view[1])) << 8);
+      if (view.size() < 2 + n) break;
+      frame = 2 + n;
+    }
+    Response r;
+    size_t length = 0;
+    bool parsed = framed ? ParseResponse(view.substr(2, frame - 2), true, r, length)
+                         : ParseResponse(view, false, r, length);
+    size_t take = framed ? frame : length;
+    if (!parsed) {
+      // Nothing explains these bytes: on a stream the rest cannot be framed
+      // either, so once the server is done they are one opaque response.
+      if (!framed && !final) break;
+      take = framed ? frame : view.size();
+      r.rule.clear();
+      r.state = "?";
+    }
+    r.bytes = std::string(view.substr(0, take));
+    record(std::move(r));
+    received.erase(0, take);
+  }
+}
+
+SessionResult SessionRunner::Run(std::string_view input, Connection& connection, const ServerActivity& activity,
+                                 size_t max_messages) {
+  const auto start = Clock::now();
+  SessionResult result;
+  variables_.clear();
+  parser_.ParseInto(input, parse_, session_.input_rule);
+  grammar::Tree tree = parse_.tree;
+  NodeId list = grammar::SessionBinder::MessageList(session_, tree);
+  std::vector<NodeId> messages;
+  if (list != kNone) messages = tree.Children(list);
+  for (NodeId c : tree.Children(tree.root())) {
+    if (c != list && (tree.node(c).flags & grammar::kRaw)) messages.push_back(c);
+  }
+  if (list == kNone && messages.empty() && !input.empty()) messages.push_back(tree.root());
+  result.messages_in_input = messages.size();
+
+  if (!WaitAsleep(activity)) {
+    result.end = SessionResult::End::kServerGone;
+    return result;
+  }
+  std::string received;
+  std::vector<size_t> datagrams;
+  for (size_t i = 0; i < messages.size() && i < max_messages; ++i) {
+    NodeId m = messages[i];
+    MessageExchange exchange;
+    bool raw = (tree.node(m).flags & grammar::kRaw) != 0;
+    if (!raw && list != kNone && tree.node(m).parent == list) {
+      binder_.ApplyToMessage(session_, tree, m, variables_);
+      RuleId rule = binder_.RuleOfMessage(session_, tree, m);
+      if (rule != kNone) exchange.rule = g_.rule(rule).name;
+    }
+    exchange.sent = MessageBytes(tree, m, raw);
+    const auto sent_at = Clock::now();
+    uint64_t runs_before = activity.valid() ? activity.Read().runs : 0;
+    bool sent = connection.Send(exchange.sent);
+    Wait wait = sent ? AwaitAnswer(connection, activity, runs_before, received, datagrams) : Wait::kClosed;
+    TakeResponses(received, datagrams, wait != Wait::kDone || i + 1 == messages.size(), exchange, result);
+    exchange.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent_at);
+    result.exchanges.push_back(std::move(exchange));
+    if (wait == Wait::kClosed) {
+      if (i + 1 < messages.size()) result.end = SessionResult::End::kClosedByServer;
+      break;
+    }
+    if (wait == Wait::kHang) {
+      result.end = SessionResult::End::kHang;
+      break;
+    }
+    if (wait == Wait::kGone) {
+      result.end = SessionResult::End::kServerGone;
+      break;
+    }
+  }
+  result.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+  return result;
+}
+
+}  // namespace iotfuzz::net

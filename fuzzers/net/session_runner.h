@@ -1,0 +1,114 @@
+// Runs one session against a live server: the input (the sent messages of a
+// grammar session, as one byte string — the session container that in-process
+// harnesses take too) is split into its messages; each is completed with the
+// values bound so far (`use`), sent, and answered: the executor reads until
+// the server is done with the message — it went back to sleep after being
+// woken, closed the connection, or (black-box) fell quiet — never a fixed
+// wait. Responses are framed and parsed with the session's recv rules; their
+// `bind`s feed later messages and their `state(...)` fields make the
+// session's response-state sequence.
+#ifndef IOTFUZZ_FUZZERS_NET_SESSION_RUNNER_H_
+#define IOTFUZZ_FUZZERS_NET_SESSION_RUNNER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fuzzers/grammar/grammar.h"
+#include "fuzzers/grammar/input_parser.h"
+#include "fuzzers/grammar/serializer.h"
+#include "fuzzers/grammar/session_binder.h"
+#include "fuzzers/net/connection.h"
+
+namespace iotfuzz::net {
+
+struct SessionTimeouts {
+  // A server that neither answers, sleeps nor closes this long after a
+  // message is hanging.
+  std::chrono::milliseconds hang{1000};
+  // Black-box (no process to watch): how long to wait for a first response
+  // byte, and the silence after the last one that ends a response.
+  std::chrono::milliseconds first_response{100};
+  std::chrono::milliseconds quiet{5};
+};
+
+struct Response {
+  std::string bytes;
+  std::string rule;   // recv rule it parsed as; empty when none explains it
+  std::string state;  // "rule" or "rule:value" from the step's state(FIELD)
+};
+
+struct MessageExchange {
+  std::string sent;
+  std::string rule;  // sent rule; empty for bytes the grammar cannot explain
+  std::vector<Response> responses;
+  std::chrono::microseconds elapsed{0};
+};
+
+struct SessionResult {
+  enum class End {
+    kCompleted,       // every message sent and answered (or not) in time
+    kClosedByServer,  // the server closed or reset the connection early
+    kHang,            // no answer, no sleep, no close within the hang timeout
+    kServerGone,      // the server process ended during the session
+  };
+  End end = End::kCompleted;
+  std::vector<MessageExchange> exchanges;
+  size_t messages_in_input = 0;
+  // State of each response in order (what `state(...)` says, see Response).
+  std::vector<std::string> states;
+  std::chrono::microseconds elapsed{0};
+};
+
+const char* EndName(SessionResult::End end);
+
+class SessionRunner {
+ public:
+  SessionRunner(const grammar::Grammar& grammar, const grammar::Session& session, Transport transport,
+                SessionTimeouts timeouts = {});
+
+  // The messages of `input` as they would be sent (bindings from responses
+  // not applied): for printing and minimizing.
+  std::vector<std::string> SplitMessages(std::string_view input);
+
+  // Runs `input` over `connection`. `activity` watches the server process;
+  // invalid means black-box.
+  SessionResult Run(std::string_view input, Connection& connection, const ServerActivity& activity,
+                    size_t max_messages = 256);
+
+ private:
+  struct Parsed {
+    size_t length = 0;
+    const grammar::Rule* rule = nullptr;
+    grammar::RuleId rule_id = grammar::kNone;
+  };
+  enum class Wait { kDone, kClosed, kHang, kGone };
+  Wait AwaitAnswer(Connection& connection, const ServerActivity& activity, uint64_t runs_before,
+                   std::string& received, std::vector<size_t>& datagrams);
+  bool WaitAsleep(const ServerActivity& activity);
+  void TakeResponses(std::string& received, std::vector<size_t>& datagrams, bool final,
+                     MessageExchange& exchange, SessionResult& result);
+  bool ParseResponse(std::string_view bytes, bool whole, Response& response, size_t& length);
+  std::string MessageBytes(grammar::Tree& tree, grammar::NodeId message, bool& is_raw);
+
+  const grammar::Grammar& g_;
+  const grammar::Session& session_;
+  Transport transport_;
+  SessionTimeouts timeouts_;
+  grammar::InputParser parser_;
+  grammar::Serializer serializer_;
+  grammar::SessionBinder binder_;
+  grammar::SessionBinder::Variables variables_;
+  std::vector<grammar::RuleId> response_rules_;  // recv rules, then sent ones (resync)
+  std::vector<grammar::ExprId> state_fields_;     // per response rule, kNone when none
+  grammar::ParseResult parse_;
+  // Per first byte of a response: the rule that explained it last time,
+  // tried first (+1; 0 = none yet).
+  std::vector<uint16_t> rule_hint_ = std::vector<uint16_t>(256, 0);
+};
+
+}  // namespace iotfuzz::net
+
+#endif  // IOTFUZZ_FUZZERS_NET_SESSION_RUNNER_H_
