@@ -244,15 +244,13 @@ ExecResult NetExecutor::ExecuteForkserver(std::string_view input) {
   result.timing.session = since(t0);
   std::optional<int> status = server_->ChildStatus(milliseconds(0));
   bool killed_by_us = false;
-  if (!status) {
-    if (result.session.end != SessionResult::End::kCompleted && result.session.end != SessionResult::End::kHang) {
-      Settle(activity, options_.timeouts.hang);
-      status = server_->ChildStatus(milliseconds(1));
-    } else {
-      // A crash right after the last message's answer: let a dying child finish.
-      Settle(activity, milliseconds(50));
-      status = server_->ChildStatus(milliseconds(0));
-    }
+  if (!status && result.session.end != SessionResult::End::kHang) {
+    // A child that closed early, or crashes right after its last answer, is
+    // let finish; a dead one's status is on its way from the forkserver.
+    Settle(activity, result.session.end == SessionResult::End::kCompleted ? milliseconds(50)
+                                                                          : options_.timeouts.hang);
+    const bool dead = !activity.Read().alive;
+    status = server_->ChildStatus(dead ? options_.startup_timeout : milliseconds(0));
   }
   if (!status) {
     server_->KillChildLater();

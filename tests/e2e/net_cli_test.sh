@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# iotfuzz net and iotfuzz replay from the command line, on the demo device's
+# MQTT broker: a bounded, seeded campaign finds the planted bug HUB-1; the
+# crashing session replays to the same crash; the run resumes from its
+# corpus; a non-loopback target is refused without --allow-remote.
+#   net_cli_test.sh IOTFUZZ RESET MAX_SESSIONS
+set -euo pipefail
+iotfuzz=$1 reset=$2 max_sessions=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+set +e
+"$iotfuzz" net demo_device_mqtt_server --reset "$reset" --sessions "$max_sessions" --seed 1 \
+  --out "$work/run" >"$work/out.txt" 2>"$work/err.txt"
+status=$?
+set -e
+cat "$work/err.txt" | tail -5
+[ "$status" -eq 2 ] || fail "iotfuzz net exited $status, expected 2 (a finding)"
+crash=$(awk -F'\t' '$1 == "crash" { print $2; exit }' "$work/out.txt")
+[ -n "$crash" ] && [ -f "$crash" ] || fail "no crash file listed"
+grep -q "heap-buffer-overflow" "$crash.log" || fail "the crash is not HUB-1's heap-buffer-overflow"
+grep -q "pubrel" "$crash.txt" || fail "the transcript does not show the PUBREL that releases the message"
+sessions=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sessions"])' "$work/run/summary.json")
+echo "HUB-1 found after $sessions sessions ($reset)"
+
+# The session replays to the same crash.
+set +e
+"$iotfuzz" replay "$crash" demo_device_mqtt_server >"$work/replay.txt" 2>&1
+status=$?
+set -e
+[ "$status" -eq 2 ] || { cat "$work/replay.txt"; fail "replay exited $status, expected 2"; }
+grep -q "heap-buffer-overflow" "$work/replay.txt" || fail "replay did not reproduce the heap-buffer-overflow"
+grep -q "^> \[1\] connect_v311" "$work/replay.txt" || fail "replay does not print the messages"
+
+# Resuming: the corpus of the first run is read back.
+corpus=$(ls "$work/run/corpus" | wc -l)
+[ "$corpus" -gt 0 ] || fail "the run kept no corpus"
+"$iotfuzz" net demo_device_mqtt_server --reset persistent --sessions 1 --seed 2 --out "$work/run" \
+  >/dev/null 2>"$work/resume.txt" || true
+resumed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sessions"])' "$work/run/summary.json")
+[ "$resumed" -eq 1 ] || fail "the resumed run did not stop after 1 session"
+
+# Fuzz traffic to another machine needs --allow-remote.
+set +e
+"$iotfuzz" net --target 192.0.2.10:1883 --grammar "$(dirname "$0")/../../grammars/mqtt.grammar" \
+  --session broker_v311 --sessions 1 --out "$work/remote" >/dev/null 2>"$work/remote.txt"
+status=$?
+set -e
+[ "$status" -eq 1 ] || fail "a non-loopback target gave exit status $status, expected 1"
+grep -q -- "--allow-remote" "$work/remote.txt" || fail "the refusal does not name --allow-remote"
+echo "PASS"

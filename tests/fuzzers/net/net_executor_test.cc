@@ -1,0 +1,230 @@
+// The network executor against real servers on loopback: the line-protocol
+// test server (test_server.c) for bindings, crashes, hangs and quiet
+// messages; the demo device's AFL++-instrumented server for the forkserver,
+// coverage and the planted bug HUB-1.
+#include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "fuzzers/common/error.h"
+#include "fuzzers/grammar/grammar_loader.h"
+#include "fuzzers/net/coverage_map.h"
+#include "fuzzers/net/net_executor.h"
+#include "fuzzers/net/net_fuzzer.h"
+
+namespace fs = std::filesystem;
+using namespace iotfuzz;
+using namespace iotfuzz::net;
+
+namespace {
+
+struct Fixture {
+  grammar::LoadedGrammar loaded;
+  const grammar::Session* session = nullptr;
+
+  Fixture(const std::string& grammar_file, const std::string& session_name)
+      : loaded(grammar::LoadGrammarFile(grammar_file)) {
+    for (const auto& s : loaded.grammar.sessions) {
+      if (s.name == session_name) session = &s;
+    }
+    REQUIRE(session != nullptr);
+  }
+};
+
+fs::path WorkDir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("iotfuzz-net-test-" + name + "-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  return dir;
+}
+
+NetTarget TestServer() {
+  NetTarget t;
+  t.name = "test_server";
+  t.binary = IOTFUZZ_TEST_SERVER;
+  t.args = {"{port}"};
+  t.grammar = IOTFUZZ_TEST_GRAMMAR;
+  t.session = "lines";
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("a value bound from a response is used in a later message") {
+  Fixture f(IOTFUZZ_TEST_GRAMMAR, "lines");
+  ExecutorOptions o;
+  o.reset = ResetMode::kPersistent;
+  o.work_dir = WorkDir("bind");
+  NetExecutor ex(TestServer(), o, f.loaded.grammar, *f.session);
+  ex.Start();
+  ExecResult r = ex.Execute("HELLO\nTOKEN 5\nPING\n");
+  REQUIRE(r.verdict == ExecResult::Verdict::kOk);
+  REQUIRE(r.session.end == SessionResult::End::kCompleted);
+  REQUIRE(r.session.exchanges.size() == 3);
+  CHECK(r.session.exchanges[0].responses.at(0).rule == "welcome");
+  const std::string welcome = r.session.exchanges[0].responses.at(0).bytes;
+  REQUIRE(welcome.rfind("WELCOME 10", 0) == 0);
+  const std::string token = welcome.substr(8, welcome.size() - 9);
+  // TOKEN carries the token the server handed out, not the 5 of the input.
+  CHECK(r.session.exchanges[1].sent == "TOKEN " + token + "\n");
+  CHECK(r.session.exchanges[1].responses.at(0).bytes == "OK\n");
+  CHECK(r.session.exchanges[2].responses.at(0).bytes == "PONG\n");
+  // Response states: the state(...) field of each response, in order.
+  REQUIRE(r.session.states.size() == 3);
+  std::string token_hex;
+  for (unsigned char c : token) token_hex += "3" + std::string(1, static_cast<char>(c));
+  CHECK(r.session.states[0] == "welcome:" + token_hex);  // the digits, in hex
+  CHECK(r.session.states[1] == "reply:4f4b");        // "OK"
+  CHECK(r.session.states[2] == "reply:504f4e47");    // "PONG"
+
+  // The next connection gets the next token: bound again, still OK.
+  ExecResult again = ex.Execute("HELLO\nTOKEN 5\n");
+  REQUIRE(again.session.exchanges.size() == 2);
+  CHECK(again.session.exchanges[1].sent == "TOKEN " + std::to_string(std::stoul(token) + 1) + "\n");
+  CHECK(again.session.exchanges[1].responses.at(0).bytes == "OK\n");
+  fs::remove_all(o.work_dir);
+}
+
+TEST_CASE("a message without an answer costs no fixed wait") {
+  Fixture f(IOTFUZZ_TEST_GRAMMAR, "lines");
+  ExecutorOptions o;
+  o.reset = ResetMode::kPersistent;
+  o.work_dir = WorkDir("quiet");
+  o.timeouts.hang = std::chrono::milliseconds(3000);
+  NetExecutor ex(TestServer(), o, f.loaded.grammar, *f.session);
+  ex.Start();
+  ExecResult r = ex.Execute("QUIET\nPING\n");
+  REQUIRE(r.verdict == ExecResult::Verdict::kOk);
+  REQUIRE(r.session.exchanges.size() == 2);
+  CHECK(r.session.exchanges[0].responses.empty());
+  CHECK(r.session.exchanges[1].responses.at(0).bytes == "PONG\n");
+  // Done once the server is asleep again, far below the hang timeout.
+  CHECK(r.session.exchanges[0].elapsed < std::chrono::milliseconds(1000));
+  fs::remove_all(o.work_dir);
+}
+
+TEST_CASE("a crashing server is detected, its report kept, and it is restarted") {
+  Fixture f(IOTFUZZ_TEST_GRAMMAR, "lines");
+  ExecutorOptions o;
+  o.reset = ResetMode::kPersistent;
+  o.work_dir = WorkDir("crash");
+  NetExecutor ex(TestServer(), o, f.loaded.grammar, *f.session);
+  ex.Start();
+  ExecResult r = ex.Execute("HELLO\nCRASH\nPING\n");
+  CHECK(r.verdict == ExecResult::Verdict::kCrash);
+  CHECK(r.description.find("SIGABRT") != std::string::npos);
+  CHECK(r.server_log.find("crashing on request") != std::string::npos);
+  CHECK(r.session.end != SessionResult::End::kCompleted);
+  ExecResult next = ex.Execute("HELLO\nPING\n");
+  CHECK(next.verdict == ExecResult::Verdict::kOk);
+  CHECK(ex.restarts() == 1);
+  REQUIRE(next.session.exchanges.size() == 2);
+  CHECK(next.session.exchanges[1].responses.at(0).bytes == "PONG\n");
+  fs::remove_all(o.work_dir);
+}
+
+TEST_CASE("a server that stops answering yields a hang") {
+  Fixture f(IOTFUZZ_TEST_GRAMMAR, "lines");
+  ExecutorOptions o;
+  o.reset = ResetMode::kPersistent;
+  o.work_dir = WorkDir("hang");
+  o.timeouts.hang = std::chrono::milliseconds(300);
+  NetExecutor ex(TestServer(), o, f.loaded.grammar, *f.session);
+  ex.Start();
+  ExecResult r = ex.Execute("HELLO\nHANG\n");
+  CHECK(r.verdict == ExecResult::Verdict::kHang);
+  CHECK(r.session.end == SessionResult::End::kHang);
+  ExecResult next = ex.Execute("PING\n");
+  CHECK(next.verdict == ExecResult::Verdict::kOk);
+  CHECK(ex.restarts() == 1);
+  fs::remove_all(o.work_dir);
+}
+
+TEST_CASE("a non-loopback target is refused without allow_remote") {
+  Fixture f(IOTFUZZ_TEST_GRAMMAR, "lines");
+  NetTarget t;
+  t.name = "remote";
+  t.host = "192.0.2.10";  // TEST-NET-1: never reached
+  t.port = 1883;
+  ExecutorOptions o;
+  o.reset = ResetMode::kNone;
+  NetExecutor ex(t, o, f.loaded.grammar, *f.session);
+  try {
+    ex.Start();
+    FAIL("Start() accepted a non-loopback target");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("--allow-remote") != std::string::npos);
+  }
+}
+
+TEST_CASE("coverage novelty follows AFL++'s hit-count buckets") {
+  CoverageAccumulator acc(64);
+  std::vector<uint8_t> trace(64, 0);
+  trace[3] = 1;
+  trace[10] = 5;
+  CHECK(acc.Merge(trace.data()) == CoverageAccumulator::kNewEdges);
+  CHECK(acc.edges() == 2);
+  std::fill(trace.begin(), trace.end(), 0);
+  trace[3] = 1;
+  trace[10] = 6;  // same bucket (4-7) as 5
+  CHECK(acc.Merge(trace.data()) == CoverageAccumulator::kNothingNew);
+  std::fill(trace.begin(), trace.end(), 0);
+  trace[10] = 9;  // bucket 8-15: new counts, no new edge
+  CHECK(acc.Merge(trace.data()) == CoverageAccumulator::kNewCounts);
+  CHECK(acc.edges() == 2);
+  std::fill(trace.begin(), trace.end(), 0);
+  trace[63] = 200;
+  CHECK(acc.Merge(trace.data()) == CoverageAccumulator::kNewEdges);
+  CHECK(acc.edges() == 3);
+}
+
+TEST_CASE("forkserver: a fresh demo device server per session, with edge coverage, finds HUB-1") {
+  const fs::path binary = IOTFUZZ_DEMO_SERVER_AFL;
+  INFO("demo_device_server_afl comes with the AFL++ child build (scripts/setup installs afl++)");
+  REQUIRE(fs::exists(binary));
+  Fixture f(IOTFUZZ_MQTT_GRAMMAR, "broker_v311");
+  NetTarget t;
+  t.name = "demo_device_mqtt_server";
+  t.binary = binary;
+  t.args = {"--mqtt", "{port}"};
+  t.deferred_forkserver = true;
+  t.instrumented = true;
+  ExecutorOptions o;
+  o.reset = ResetMode::kForkserver;
+  o.work_dir = WorkDir("forkserver");
+  NetExecutor ex(t, o, f.loaded.grammar, *f.session);
+  ex.Start();
+  REQUIRE(ex.coverage());
+
+  const std::string connect_clean("\x10\x12\x00\x04MQTT\x04\x02\x00\x3c\x00\x06lock-1", 20);
+  const std::string ping("\xc0\x00", 2);
+  ExecResult r = ex.Execute(connect_clean + ping);
+  REQUIRE(r.verdict == ExecResult::Verdict::kOk);
+  REQUIRE(r.session.exchanges.size() == 2);
+  CHECK(r.session.exchanges[0].responses.at(0).rule == "connack_v311");
+  CHECK(r.session.exchanges[1].responses.at(0).rule == "pingresp");
+  CHECK(r.edges_hit > 50);
+  CHECK(r.novelty == CoverageAccumulator::kNewEdges);
+  // The same session again, in a fresh child: nothing new.
+  ExecResult same = ex.Execute(connect_clean + ping);
+  CHECK(same.verdict == ExecResult::Verdict::kOk);
+  // (hit counts of the event loop can differ with timing; the edges cannot)
+  CHECK(same.novelty != CoverageAccumulator::kNewEdges);
+
+  // HUB-1: a persistent session (clean session 0) subscribed with QoS 2 is
+  // sent a released QoS 2 message of 40 bytes.
+  const std::string connect_persistent("\x10\x12\x00\x04MQTT\x04\x00\x00\x3c\x00\x06lock-1", 20);
+  const std::string subscribe("\x82\x06\x00\x01\x00\x01#\x02", 8);
+  std::string publish(std::string("\x34\x2f\x00\x03", 4) + "a/b" + std::string("\x00\x07", 2));
+  publish += std::string(40, 'x');
+  const std::string pubrel("\x62\x02\x00\x07", 4);
+  ExecResult crash = ex.Execute(connect_persistent + subscribe + publish + pubrel);
+  INFO(FormatTranscript(crash.session) << crash.description << "\n" << crash.server_log);
+  CHECK(crash.verdict == ExecResult::Verdict::kCrash);
+  CHECK(crash.server_log.find("heap-buffer-overflow") != std::string::npos);
+  // The forkserver goes on: the next session runs in a fresh child.
+  ExecResult after = ex.Execute(connect_clean + ping);
+  CHECK(after.verdict == ExecResult::Verdict::kOk);
+  fs::remove_all(o.work_dir);
+}
