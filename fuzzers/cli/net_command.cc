@@ -134,6 +134,9 @@ class NetCommand : public Subcommand {
     sub->add_option("--max-size", max_size_, "Bytes per session input")->capture_default_str();
     sub->add_flag("--keep-going", keep_going_, "Go on after a crash");
     sub->add_flag("--no-grammar", no_grammar_, "Byte-level mutations only (for comparison)");
+    sub->add_flag("--fixed-waits", fixed_waits_,
+                  "Wait like AFLNet-style executors (10 ms after connecting, read until 1 ms of silence "
+                  "after each message) instead of watching the server: a baseline for benchmarks");
     sub->footer(
         "Sends fuzz traffic to loopback only unless --allow-remote is given.\n"
         "Exit status: 0 no finding, 2 findings, 1 error.");
@@ -146,6 +149,7 @@ class NetCommand : public Subcommand {
     options.executor.allow_remote = target_.allow_remote;
     options.executor.timeouts.hang = std::chrono::milliseconds(hang_ms_);
     options.executor.restart_every = restart_every_;
+    options.executor.timeouts.fixed_waits = fixed_waits_;
     options.seed = seed_;
     options.max_sessions = sessions_;
     if (time_option_->count() > 0) options.max_time = ParseDuration(time_);
@@ -212,6 +216,7 @@ class NetCommand : public Subcommand {
   size_t max_size_ = 4096;
   bool keep_going_ = false;
   bool no_grammar_ = false;
+  bool fixed_waits_ = false;
 };
 
 class ReplayCommand : public Subcommand {

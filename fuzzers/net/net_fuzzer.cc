@@ -224,6 +224,7 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
 
   const auto start = Clock::now();
   auto last_status = start;
+  auto last_point = start;
   bool stopped_by_crash = false;
 
   auto execute = [&](const std::string& input, bool is_seed, size_t seed_index) {
@@ -297,6 +298,10 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
     s.stats.transitions = s.transitions.size();
     s.stats.corpus = s.queue.size();
     s.stats.restarts = s.executor->restarts();
+    if (force || now - last_point >= std::chrono::seconds(1)) {
+      last_point = now;
+      s.stats.timeline.push_back({s.stats.seconds, s.stats.sessions, s.stats.edges, s.stats.states});
+    }
     if (status && (force || now - last_status >= o.status_interval)) {
       last_status = now;
       status(s.stats);
@@ -355,6 +360,12 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
     list.push_back({{"kind", f.kind}, {"input", f.input.string()}, {"description", f.description}});
   }
   summary["findings"] = list;
+  nlohmann::json timeline = nlohmann::json::array();
+  for (const auto& p : s.stats.timeline) {
+    timeline.push_back({{"seconds", p.seconds}, {"sessions", p.sessions}, {"edges", p.edges}, {"states", p.states}});
+  }
+  summary["timeline"] = timeline;
+  summary["fixed_waits"] = o.executor.timeouts.fixed_waits;
   WriteFileAtomically(o.out_dir / "summary.json", summary.dump(2) + "\n");
   return s.stats;
 }

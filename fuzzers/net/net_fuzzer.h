@@ -51,6 +51,14 @@ struct NetFuzzStats {
   uint64_t unreachable = 0;
   uint64_t restarts = 0;
   double seconds = 0;
+  // (seconds, sessions, edges, response states) about once a second.
+  struct Point {
+    double seconds;
+    uint64_t sessions;
+    size_t edges;
+    size_t states;
+  };
+  std::vector<Point> timeline;
   double sessions_per_second() const { return seconds > 0 ? sessions / seconds : 0; }
 };
 

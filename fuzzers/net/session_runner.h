@@ -32,6 +32,12 @@ struct SessionTimeouts {
   // byte, and the silence after the last one that ends a response.
   std::chrono::milliseconds first_response{100};
   std::chrono::milliseconds quiet{5};
+  // The fixed waits of AFLNet-style executors, for comparison in benchmarks:
+  // a pause after connecting, and after each message reading until nothing
+  // arrives for `fixed_receive` (server activity ignored).
+  bool fixed_waits = false;
+  std::chrono::milliseconds fixed_connect{10};
+  std::chrono::milliseconds fixed_receive{1};
 };
 
 struct Response {
