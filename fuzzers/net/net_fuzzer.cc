@@ -12,7 +12,10 @@
 #include "fuzzers/common/content_hash.h"
 #include "fuzzers/common/error.h"
 #include "fuzzers/grammar/generator.h"
+#include "fuzzers/grammar/input_parser.h"
 #include "fuzzers/grammar/random.h"
+#include "fuzzers/grammar/serializer.h"
+#include "fuzzers/grammar/session_binder.h"
 #include "fuzzers/mutate/mutation_session.h"
 
 namespace iotfuzz::net {
@@ -131,6 +134,41 @@ struct NetFuzzer::Impl {
   NetFuzzStats stats;
 
   std::filesystem::path Dir(const char* name) const { return options.out_dir / name; }
+
+  // Drops messages from a crashing session while the crash keeps its
+  // signature, last message first, within `budget` executions. Returns the
+  // smallest session found and how many messages it has.
+  std::pair<std::string, size_t> Minimize(const std::string& input, const std::string& signature, int budget) {
+    const grammar::Grammar& g = mutation->grammar();
+    grammar::InputParser parser(g);
+    grammar::Serializer serializer(g);
+    std::string current = input;
+    size_t count = 0;
+    bool changed = true;
+    while (changed && budget > 0) {
+      changed = false;
+      grammar::Tree tree = parser.Parse(current, session->input_rule).tree;
+      grammar::NodeId list = grammar::SessionBinder::MessageList(*session, tree);
+      if (list == grammar::kNone) break;
+      std::vector<grammar::NodeId> messages = tree.Children(list);
+      count = messages.size();
+      for (size_t k = messages.size(); k-- > 0 && budget > 0 && messages.size() > 1;) {
+        grammar::Tree candidate_tree = tree;
+        candidate_tree.Remove(messages[k]);
+        std::string candidate = serializer.Serialize(candidate_tree);
+        --budget;
+        ExecResult r = executor->Execute(candidate);
+        ++stats.sessions;
+        if (r.verdict == ExecResult::Verdict::kCrash && CrashSignature(r) == signature) {
+          current = std::move(candidate);
+          count = messages.size() - 1;
+          changed = true;
+          break;
+        }
+      }
+    }
+    return {current, count};
+  }
 
   // New response states seen in `r` (transitions are counted, not kept for).
   size_t RecordStates(const SessionResult& r) {
@@ -276,7 +314,19 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
       std::filesystem::path sig = base;
       sig += ".sig";
       WriteFileAtomically(sig, std::string(dir) + ": " + signature);
-      NetFinding f{kind, base, r.description + (signature != r.description ? " — " + signature : "")};
+      std::string minimized_note;
+      if (is_new && r.verdict == ExecResult::Verdict::kCrash && o.minimize_budget > 0) {
+        auto [smallest, messages] = s.Minimize(input, signature, o.minimize_budget);
+        if (smallest != input) {
+          std::filesystem::path min = base;
+          min += ".min";
+          WriteFileAtomically(min, smallest);
+          minimized_note = fmt::format(" (minimized: {} of {} messages in {}.min)", messages,
+                                       r.session.messages_in_input, base.filename().string());
+        }
+      }
+      NetFinding f{kind, base,
+                   r.description + (signature != r.description ? " — " + signature : "") + minimized_note};
       findings_.push_back(f);
       if (finding && is_new) finding(f);
     }

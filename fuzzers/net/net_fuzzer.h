@@ -5,7 +5,8 @@
 //   corpus/   sessions that reached new edges or new response-state
 //             transitions (pairs of consecutive response states)
 //   crashes/  crash-<hash> (the session), .log (the server's report), .txt
-//             (the transcript: each message and its responses)
+//             (the transcript: each message and its responses), .min (the
+//             session with the messages the crash does not need dropped)
 //   hangs/    the same for hangs; unreachable/ for black-box probe failures
 //   summary.json  figures of the run
 // Every file is written atomically; a run killed at any moment resumes from
@@ -36,6 +37,8 @@ struct NetFuzzOptions {
   std::vector<std::filesystem::path> corpus_dirs;  // extra seeds, read only
   std::filesystem::path out_dir;
   std::chrono::milliseconds status_interval{1000};
+  // Executions spent minimizing each new crash (dropping messages); 0: off.
+  int minimize_budget = 200;
 };
 
 struct NetFuzzStats {
