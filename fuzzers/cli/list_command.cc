@@ -74,18 +74,62 @@ class ListCommand : public Subcommand {
                            {"seed_corpus", optional_path(h.seed_corpus)},
                            {"seed_count", CountCorpusFiles(h.seed_corpus).first}});
     }
+    json servers = json::array();
+    for (const ServerEntry& s : manifest.servers) {
+      json binaries = json::object();
+      if (!s.asan_binary.empty()) binaries["asan"] = {{"path", s.asan_binary.string()}, {"built", Exists(s.asan_binary)}};
+      if (!s.afl_binary.empty()) binaries["afl"] = {{"path", s.afl_binary.string()}, {"built", Exists(s.afl_binary)}};
+      servers.push_back({{"name", s.name},
+                         {"target", s.target},
+                         {"protocol", s.protocol},
+                         {"transport", s.transport},
+                         {"grammar", s.grammar.string()},
+                         {"session", s.session},
+                         {"binaries", binaries}});
+    }
     const json doc = {{"build_dir", manifest.build_dir.string()},
                       {"variant", manifest.variant},
                       {"version", manifest.version},
                       {"manifest", manifest.file.string()},
-                      {"harnesses", harnesses}};
+                      {"harnesses", harnesses},
+                      {"network_targets", servers}};
     fmt::print(context.out, "{}\n", doc.dump(2));
+  }
+
+  static void PrintRows(CliContext& context, const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> widths(rows.front().size(), 0);
+    for (const auto& row : rows) {
+      for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
+    }
+    for (const auto& row : rows) {
+      std::string line;
+      for (std::size_t c = 0; c < row.size(); ++c) {
+        line += c + 1 < row.size() ? fmt::format("{:<{}}  ", row[c], widths[c]) : row[c];
+      }
+      fmt::print(context.out, "{}\n", line);
+    }
+  }
+
+  static void PrintServers(CliContext& context, const BuildManifest& manifest) {
+    if (manifest.servers.empty()) return;
+    std::vector<std::vector<std::string>> rows;
+    rows.push_back({"NETWORK TARGET", "TARGET", "PROTOCOL", "TRANSPORT", "SESSION", "BUILT"});
+    for (const ServerEntry& s : manifest.servers) {
+      std::string built;
+      if (Exists(s.afl_binary)) built = "afl (coverage, forkserver)";
+      if (Exists(s.asan_binary)) built += std::string(built.empty() ? "" : ", ") + "asan (black-box)";
+      rows.push_back({s.name, s.target, s.protocol, s.transport, s.grammar.filename().string() + ":" + s.session,
+                      built.empty() ? "-" : built});
+    }
+    fmt::print(context.out, "\n");
+    PrintRows(context, rows);
   }
 
   static void PrintTable(CliContext& context, const BuildManifest& manifest) {
     fmt::print(context.out, "build {} ({})\n", manifest.build_dir.string(), manifest.variant);
     if (manifest.harnesses.empty()) {
       fmt::print(context.out, "no harnesses in this build\n");
+      PrintServers(context, manifest);
       return;
     }
     std::vector<std::vector<std::string>> rows;
@@ -105,17 +149,8 @@ class ListCommand : public Subcommand {
            missing.empty() ? "-" : missing, h.grammar.empty() ? "-" : h.grammar.filename().string(),
            Exists(h.dict) ? "yes" : "-", std::to_string(CountCorpusFiles(h.seed_corpus).first)});
     }
-    std::vector<std::size_t> widths(rows.front().size(), 0);
-    for (const auto& row : rows) {
-      for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
-    }
-    for (const auto& row : rows) {
-      std::string line;
-      for (std::size_t c = 0; c < row.size(); ++c) {
-        line += c + 1 < row.size() ? fmt::format("{:<{}}  ", row[c], widths[c]) : row[c];
-      }
-      fmt::print(context.out, "{}\n", line);
-    }
+    PrintRows(context, rows);
+    PrintServers(context, manifest);
   }
 
   bool json_ = false;
