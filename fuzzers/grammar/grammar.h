@@ -106,6 +106,9 @@ struct Constraint {
   std::vector<uint64_t> values;       // kSet, kEnum
   std::vector<std::string> names;     // kEnum, parallel to `values`
   std::vector<uint64_t> interesting;  // extra values mutation favours
+  // `must_reject`: a message in which this field lies is invalid input a
+  // conforming peer must reject (the network executor's validation oracle).
+  bool must_reject = false;
 };
 
 // A boolean expression over earlier fields, for conditional fields.
@@ -201,6 +204,14 @@ struct SessionStep {
   std::vector<std::string> state;              // kRecv: `state(FIELD)`, the response state
   ExprId state_expr = kNone;
   std::vector<SessionUse> expects;             // kRecv: `expect FIELD == VAR [+ N]`, the oracle
+  // kRecv: `accepts` / `accepts(FIELD in {V, ...})`: this response (with
+  // FIELD in the set) means the peer accepted the message it answers — after
+  // a message with a `must_reject` field lying, an "invalid input accepted"
+  // finding.
+  bool accepts = false;
+  std::vector<std::string> accept_field;
+  ExprId accept_expr = kNone;
+  std::vector<uint64_t> accept_values;
   uint32_t min = 1;                            // kRepeat: `repeat MIN..MAX { ... }`
   uint32_t max = 1;
   std::vector<SessionStep> body;               // kRepeat

@@ -389,13 +389,23 @@ class Parser {
         Expect("(", "'(' after 'state'");
         step.state = FieldPath("the field whose values are the response state");
         Expect(")", "')' closing 'state('");
+      } else if (At().IsWord("accepts") && recv) {
+        Take();
+        step.accepts = true;
+        if (Accept("(")) {
+          step.accept_field = FieldPath("the field whose values mean acceptance");
+          if (!At().IsWord("in")) Fail(At(), "'in' and a set of values (accepts(FIELD in {0}))");
+          Take();
+          IntegerList(step.accept_values);
+          Expect(")", "')' closing 'accepts('");
+        }
       } else if (At().IsWord("expect") && recv) {
         Take();
         do {
           step.expects.push_back(FieldValueClause("the field to check", "==", "'==' (expect FIELD == VAR)"));
         } while (Accept(","));
       } else {
-        Fail(At(), recv ? "'bind', 'state', 'expect' or ';'" : "'bind', 'use' or ';'");
+        Fail(At(), recv ? "'bind', 'state', 'expect', 'accepts' or ';'" : "'bind', 'use' or ';'");
       }
     }
   }
@@ -559,6 +569,7 @@ class Parser {
         check_bound(u);
       }
       if (!step.state.empty()) step.state_expr = resolve(step.state, step.pos);
+      if (!step.accept_field.empty()) step.accept_expr = resolve(step.accept_field, step.pos);
       for (SessionBind& b : step.binds) {
         b.field_expr = resolve(b.field, b.pos);
         if (b.field_expr != kNone && !IsScalar(E(b.field_expr))) {
@@ -684,6 +695,15 @@ class Parser {
       Take();
       if (!IsScalar(E(id))) Fail(At(), "'interesting' only after a number field");
       IntegerList(E(id).constraint.interesting);
+    }
+    if (At().IsWord("must_reject")) {
+      const Token& word = At();
+      if (!IsScalar(E(id)) || (E(id).constraint.kind == ConstraintKind::kNone &&
+                               E(id).relation.kind == RelationKind::kNone)) {
+        Fail(word, "'must_reject' only after a number field's constraint or relation");
+      }
+      Take();
+      E(id).constraint.must_reject = true;
     }
   }
 

@@ -39,6 +39,7 @@ const char* VerdictName(ExecResult::Verdict verdict) {
     case ExecResult::Verdict::kHang: return "hang";
     case ExecResult::Verdict::kServerExited: return "server exited";
     case ExecResult::Verdict::kUnreachable: return "unreachable";
+    case ExecResult::Verdict::kInvalidAccepted: return "invalid input accepted";
   }
   return "?";
 }
@@ -180,6 +181,19 @@ void NetExecutor::Stop() {
   server_activity_ = ServerActivity();
 }
 
+void NetExecutor::CheckValidation(ExecResult& result) {
+  if (result.verdict != ExecResult::Verdict::kOk || result.session.invalid_accepted < 0) return;
+  const MessageExchange& e = result.session.exchanges[static_cast<size_t>(result.session.invalid_accepted)];
+  std::string answer;
+  for (const Response& r : e.responses) {
+    if (r.accepts) answer = r.state;
+  }
+  result.verdict = ExecResult::Verdict::kInvalidAccepted;
+  result.description = fmt::format("message {} ({}) has field '{}' = {}, which a peer must reject, and was answered {}",
+                                   result.session.invalid_accepted + 1, e.rule.empty() ? "raw" : e.rule,
+                                   e.invalid_field, e.invalid_value, answer);
+}
+
 void NetExecutor::ReadCoverage(ExecResult& result) {
   if (!map_) return;
   result.edges_hit = CoverageAccumulator::CountEdges(map_->data(), map_->size());
@@ -269,6 +283,7 @@ ExecResult NetExecutor::ExecuteForkserver(std::string_view input) {
   }
   if (result.verdict != ExecResult::Verdict::kOk) result.server_log = server_->ReadLog(log_before);
   ReadCoverage(result);
+  CheckValidation(result);
   result.timing.end = since(t0);
   return result;
 }
@@ -318,6 +333,7 @@ ExecResult NetExecutor::ExecutePersistent(std::string_view input) {
     server_.reset();  // started again before the next session
   }
   ReadCoverage(result);
+  CheckValidation(result);
   return result;
 }
 
@@ -341,6 +357,7 @@ ExecResult NetExecutor::ExecuteRemote(std::string_view input) {
                                        target_.liveness.empty() ? "connect" : target_.liveness);
     }
   }
+  CheckValidation(result);
   return result;
 }
 

@@ -74,6 +74,8 @@ struct ExecResult {
     kHang,           // it stopped answering (and was killed)
     kServerExited,   // it exited on its own (status 0 or not) mid-service
     kUnreachable,    // black-box: the liveness probe failed after the session
+    kInvalidAccepted,  // validation oracle: input the protocol requires a peer to
+                       // reject (a `must_reject` field lying) was answered as accepted
   };
   Verdict verdict = Verdict::kOk;
   SessionResult session;
@@ -117,6 +119,8 @@ class NetExecutor {
   ExecResult ExecutePersistent(std::string_view input);
   ExecResult ExecuteRemote(std::string_view input);
   void ReadCoverage(ExecResult& result);
+  // The validation oracle's verdict, when the server survived the session.
+  static void CheckValidation(ExecResult& result);
   // After a session that ended early: wait until the server sleeps or dies.
   void Settle(const ServerActivity& activity, std::chrono::milliseconds limit);
 

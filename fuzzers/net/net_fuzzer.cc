@@ -213,7 +213,7 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
     throw Error::Format("{}: no session '{}' (sessions: {})", s.target.grammar.string(), s.target.session,
                         names.empty() ? "none" : names);
   }
-  for (const char* dir : {"corpus", "crashes", "hangs", "unreachable", "server"}) {
+  for (const char* dir : {"corpus", "crashes", "hangs", "unreachable", "accepted", "server"}) {
     std::filesystem::create_directories(s.Dir(dir));
   }
   ExecutorOptions eo = o.executor;
@@ -291,13 +291,28 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
       ++s.stats.unreachable;
       dir = "unreachable";
       prefix = "unreachable";
+    } else if (r.verdict == ExecResult::Verdict::kInvalidAccepted) {
+      ++s.stats.invalid_accepted;
+      dir = "accepted";
+      prefix = "accepted";
+      if (interesting) s.AddToCorpus(input, true);
     } else {
       ++s.stats.crashes;
     }
     std::string signature = CrashSignature(r);
+    if (r.verdict == ExecResult::Verdict::kInvalidAccepted) {
+      // One finding per invalid field and accepting answer.
+      const MessageExchange& e = r.session.exchanges[static_cast<size_t>(r.session.invalid_accepted)];
+      std::string answer;
+      for (const Response& resp : e.responses) {
+        if (resp.accepts) answer = resp.rule;
+      }
+      signature = fmt::format("{}.{} lying, answered {}", e.rule, e.invalid_field, answer);
+    }
     int& kept = s.crash_signatures[std::string(dir) + ": " + signature];
     bool is_new = kept == 0;
-    if (r.verdict != ExecResult::Verdict::kHang && r.verdict != ExecResult::Verdict::kUnreachable && is_new) {
+    if (r.verdict != ExecResult::Verdict::kHang && r.verdict != ExecResult::Verdict::kUnreachable &&
+        r.verdict != ExecResult::Verdict::kInvalidAccepted && is_new) {
       ++s.stats.unique_crashes;
     }
     if (kept < 5) {
@@ -403,6 +418,7 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
       {"unique_crashes", s.stats.unique_crashes},
       {"hangs", s.stats.hangs},
       {"unreachable", s.stats.unreachable},
+      {"invalid_input_accepted", s.stats.invalid_accepted},
       {"server_restarts", s.stats.restarts},
   };
   nlohmann::json list = nlohmann::json::array();

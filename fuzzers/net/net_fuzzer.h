@@ -7,7 +7,8 @@
 //   crashes/  crash-<hash> (the session), .log (the server's report), .txt
 //             (the transcript: each message and its responses), .min (the
 //             session with the messages the crash does not need dropped)
-//   hangs/    the same for hangs; unreachable/ for black-box probe failures
+//   hangs/    the same for hangs; unreachable/ for black-box probe failures;
+//   accepted/ for invalid input the server accepted (validation oracle)
 //   summary.json  figures of the run
 // Every file is written atomically; a run killed at any moment resumes from
 // its corpus with `iotfuzz net` again.
@@ -52,6 +53,7 @@ struct NetFuzzStats {
   uint64_t unique_crashes = 0;
   uint64_t hangs = 0;
   uint64_t unreachable = 0;
+  uint64_t invalid_accepted = 0;  // sessions where the validation oracle fired
   uint64_t restarts = 0;
   double seconds = 0;
   // (seconds, sessions, edges, response states) about once a second.
@@ -66,7 +68,7 @@ struct NetFuzzStats {
 };
 
 struct NetFinding {
-  std::string kind;  // "crash", "hang", "server exited", "unreachable"
+  std::string kind;  // "crash", "hang", "server exited", "unreachable", "invalid input accepted"
   std::filesystem::path input;
   std::string description;
 };

@@ -30,6 +30,29 @@ const char* EndName(SessionResult::End end) {
 
 namespace {
 
+void FindAcceptStep(const std::vector<SessionStep>& steps, RuleId rule, const SessionStep*& found) {
+  for (const SessionStep& step : steps) {
+    if (found != nullptr) return;
+    if (step.kind == SessionStepKind::kRecv && step.rule == rule && step.accepts) found = &step;
+    FindAcceptStep(step.body, rule, found);
+    for (const auto& alternative : step.alternatives) FindAcceptStep(alternative, rule, found);
+  }
+}
+
+// A field marked `must_reject` that lies in the subtree of `node`.
+NodeId InvalidField(const grammar::Grammar& g, const grammar::Tree& tree, NodeId node) {
+  std::vector<NodeId> stack{node};
+  while (!stack.empty()) {
+    NodeId id = stack.back();
+    stack.pop_back();
+    const grammar::Node& n = tree.node(id);
+    if (n.flags & (grammar::kAbsent | grammar::kRaw)) continue;
+    if ((n.flags & grammar::kLying) && n.expr != kNone && g.expr(n.expr).constraint.must_reject) return id;
+    for (NodeId c = n.first_child; c != kNone; c = tree.node(c).next_sibling) stack.push_back(c);
+  }
+  return kNone;
+}
+
 void CollectStateFields(const std::vector<SessionStep>& steps, RuleId rule, ExprId& field) {
   for (const SessionStep& step : steps) {
     if (field != kNone) return;
@@ -78,6 +101,9 @@ SessionRunner::SessionRunner(const grammar::Grammar& grammar, const grammar::Ses
     ExprId field = kNone;
     CollectStateFields(session.steps, r, field);
     state_fields_.push_back(field);
+    const SessionStep* accept = nullptr;
+    FindAcceptStep(session.steps, r, accept);
+    accept_steps_.push_back(accept);
   }
 }
 
@@ -245,6 +271,17 @@ bool SessionRunner::ParseResponse(std::string_view bytes, bool whole, Response& 
       response.state += ":" + Hex(value);
     }
   }
+  if (const SessionStep* accept = accept_steps_[best]) {
+    if (accept->accept_expr == kNone) {
+      response.accepts = true;
+    } else {
+      NodeId field = grammar::SessionBinder::FindField(*tree, tree->root(), accept->accept_expr);
+      // A field naming a rule (an enum rule) holds its value in the first leaf.
+      while (field != kNone && tree->node(field).first_child != kNone) field = tree->node(field).first_child;
+      response.accepts = field != kNone && std::find(accept->accept_values.begin(), accept->accept_values.end(),
+                                                     tree->node(field).value) != accept->accept_values.end();
+    }
+  }
   if (best_lies == 0) binder_.BindFromResponse(session_, rule, *tree, variables_);
   return true;
 }
@@ -333,12 +370,25 @@ SessionResult SessionRunner::Run(std::string_view input, Connection& connection,
       if (rule != kNone) exchange.rule = g_.rule(rule).name;
     }
     exchange.sent = MessageBytes(tree, m, raw);
+    if (!raw) {
+      NodeId invalid = InvalidField(g_, tree, m);
+      if (invalid != kNone) {
+        const grammar::Expr& e = g_.expr(tree.node(invalid).expr);
+        exchange.invalid_field = e.label.empty() ? "(unnamed field)" : e.label;
+        exchange.invalid_value = tree.node(invalid).value;
+      }
+    }
     const auto sent_at = Clock::now();
     uint64_t runs_before = activity.valid() ? activity.Read().runs : 0;
     bool sent = connection.Send(exchange.sent);
     Wait wait = sent ? AwaitAnswer(connection, activity, runs_before, received, datagrams) : Wait::kClosed;
     TakeResponses(received, datagrams, wait != Wait::kDone || i + 1 == messages.size(), exchange, result);
     exchange.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent_at);
+    if (!exchange.invalid_field.empty() && result.invalid_accepted < 0) {
+      for (const Response& response : exchange.responses) {
+        if (response.accepts) result.invalid_accepted = static_cast<int>(result.exchanges.size());
+      }
+    }
     result.exchanges.push_back(std::move(exchange));
     if (wait == Wait::kClosed) {
       if (i + 1 < messages.size()) result.end = SessionResult::End::kClosedByServer;

@@ -44,6 +44,7 @@ struct Response {
   std::string bytes;
   std::string rule;   // recv rule it parsed as; empty when none explains it
   std::string state;  // "rule" or "rule:value" from the step's state(FIELD)
+  bool accepts = false;  // a recv step says this answer accepts the message (`accepts`)
 };
 
 struct MessageExchange {
@@ -51,6 +52,10 @@ struct MessageExchange {
   std::string rule;  // sent rule; empty for bytes the grammar cannot explain
   std::vector<Response> responses;
   std::chrono::microseconds elapsed{0};
+  // The message is invalid input a peer must reject: a field marked
+  // `must_reject` lies (its name and value), empty otherwise.
+  std::string invalid_field;
+  uint64_t invalid_value = 0;
 };
 
 struct SessionResult {
@@ -66,6 +71,10 @@ struct SessionResult {
   // State of each response in order (what `state(...)` says, see Response).
   std::vector<std::string> states;
   std::chrono::microseconds elapsed{0};
+  // Validation oracle: the first message that was invalid input (a
+  // `must_reject` field lying) and was answered with an accepting response;
+  // -1 when none.
+  int invalid_accepted = -1;
 };
 
 const char* EndName(SessionResult::End end);
@@ -109,6 +118,7 @@ class SessionRunner {
   grammar::SessionBinder::Variables variables_;
   std::vector<grammar::RuleId> response_rules_;  // recv rules, then sent ones (resync)
   std::vector<grammar::ExprId> state_fields_;     // per response rule, kNone when none
+  std::vector<const grammar::SessionStep*> accept_steps_;  // per response rule, null when none
   grammar::ParseResult parse_;
   // Per first byte of a response: the rule that explained it last time,
   // tried first (+1; 0 = none yet).

@@ -24,6 +24,13 @@ grep -q "heap-buffer-overflow" "$crash.log" || fail "the crash is not HUB-1's he
 grep -q "pubrel" "$crash.txt" || fail "the transcript does not show the PUBREL that releases the message"
 sessions=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sessions"])' "$work/run/summary.json")
 echo "HUB-1 found after $sessions sessions ($reset)"
+# HUB-2, the validation oracle: a CONNECT with the reserved flag accepted.
+accepted=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["invalid_input_accepted"])' "$work/run/summary.json")
+[ "$accepted" -gt 0 ] || fail "no invalid-input-accepted finding (HUB-2)"
+grep -q "connect_v311.reserved lying, answered connack_v311" "$work"/run/accepted/*.sig ||
+  fail "the invalid-input-accepted finding is not HUB-2's reserved CONNECT flag"
+awk -F'\t' '$1 == "invalid input accepted"' "$work/out.txt" | grep -q . || fail "HUB-2 not listed on stdout"
+echo "HUB-2 reported in $accepted sessions"
 
 # The session replays to the same crash.
 set +e

@@ -257,7 +257,12 @@ static long handle_connect(sl_broker* b, int client, reader* r, uint8_t flags) {
     send_bytes(b, client, refuse, sizeof refuse);
     return CLOSE_CONNECTION;
   }
+#ifdef SL_WITHOUT_PLANTED_BUGS
   if (cflags & 0x01) return CLOSE_CONNECTION; /* reserved flag */
+#endif
+  /* PLANTED BUG HUB-2 (validation, no crash): MQTT 3.1.1 requires a server to
+   * disconnect a client whose CONNECT has the reserved flag set
+   * (MQTT-3.1.2-3); the broker does not check it and accepts the connection. */
   int will = (cflags >> 2) & 1;
   uint8_t will_qos = (cflags >> 3) & 3;
   if (will_qos == 3 || (!will && (will_qos || (cflags & 0x20)))) return CLOSE_CONNECTION;

@@ -226,5 +226,56 @@ TEST_CASE("forkserver: a fresh demo device server per session, with edge coverag
   // The forkserver goes on: the next session runs in a fresh child.
   ExecResult after = ex.Execute(connect_clean + ping);
   CHECK(after.verdict == ExecResult::Verdict::kOk);
+
+  // HUB-2, the validation oracle: CONNECT with its reserved flag set must be
+  // refused (MQTT-3.1.2-3); the demo broker answers CONNACK 0.
+  const std::string connect_reserved("\x10\x12\x00\x04MQTT\x04\x03\x00\x3c\x00\x06lock-1", 20);
+  ExecResult accepted = ex.Execute(connect_reserved + ping);
+  CHECK(accepted.verdict == ExecResult::Verdict::kInvalidAccepted);
+  CHECK(accepted.session.invalid_accepted == 0);
+  REQUIRE(!accepted.session.exchanges.empty());
+  CHECK(accepted.session.exchanges[0].invalid_field == "reserved");
+  CHECK(accepted.description.find("connack_v311:00") != std::string::npos);
+  // The same CONNECT without the reserved flag is no finding.
+  CHECK(ex.Execute(connect_clean + ping).verdict == ExecResult::Verdict::kOk);
   fs::remove_all(o.work_dir);
 }
+
+#ifdef IOTFUZZ_MOSQUITTO_SERVER_AFL
+TEST_CASE("forkserver: mosquitto refuses a CONNECT with the reserved flag, and serves a valid session") {
+  const fs::path binary = IOTFUZZ_MOSQUITTO_SERVER_AFL;
+  INFO("mosquitto_net_server_afl comes with the AFL++ child build (scripts/setup installs afl++)");
+  REQUIRE(fs::exists(binary));
+  Fixture f(IOTFUZZ_MQTT_GRAMMAR, "broker_v311");
+  NetTarget t;
+  t.name = "mosquitto_broker";
+  t.binary = binary;
+  t.args = {"--port", "{port}", "--work-dir", "{work_dir}"};
+  t.deferred_forkserver = true;
+  t.instrumented = true;
+  ExecutorOptions o;
+  o.reset = ResetMode::kForkserver;
+  o.work_dir = WorkDir("mosquitto");
+  NetExecutor ex(t, o, f.loaded.grammar, *f.session);
+  ex.Start();
+  const std::string ping("\xc0\x00", 2);
+  const std::string connect_reserved("\x10\x12\x00\x04MQTT\x04\x03\x00\x3c\x00\x06lock-1", 20);
+  ExecResult refused = ex.Execute(connect_reserved + ping);
+  CHECK(refused.verdict == ExecResult::Verdict::kOk);
+  CHECK(refused.session.end == SessionResult::End::kClosedByServer);
+  REQUIRE(!refused.session.exchanges.empty());
+  CHECK(refused.session.exchanges[0].invalid_field == "reserved");
+  CHECK(refused.session.exchanges[0].responses.empty());
+
+  const std::string connect("\x10\x12\x00\x04MQTT\x04\x02\x00\x3c\x00\x06lock-1", 20);
+  const std::string subscribe(std::string("\x82\x08\x00\x05\x00\x03", 6) + "a/b" + "\x01");
+  ExecResult ok = ex.Execute(connect + subscribe + ping);
+  INFO(FormatTranscript(ok.session));
+  CHECK(ok.verdict == ExecResult::Verdict::kOk);
+  REQUIRE(ok.session.exchanges.size() == 3);
+  CHECK(ok.session.exchanges[1].responses.at(0).rule == "suback_v311");
+  CHECK(ok.session.exchanges[2].responses.at(0).rule == "pingresp");
+  CHECK(ok.edges_hit > 300);
+  fs::remove_all(o.work_dir);
+}
+#endif
