@@ -87,6 +87,36 @@ TEST_CASE("Session declarations with mistakes are rejected with their position",
              Catch::Contains("expected 'bind', 'use' or ';'"));
 }
 
+TEST_CASE("must_reject and accepts declare the validation oracle", "[grammar][session]") {
+  const std::string text =
+      "grammar t;\nstart s;\n"
+      "hello = x\"01\" bits { version:4 = 1 must_reject, flags:4 } ;\n"
+      "ack = x\"02\" code: u8 ;\n"
+      "session s { send hello; recv ack state(code) accepts(code in {0, 2}); recv ack accepts; }\n";
+  Grammar g = LoadGrammarText(text, "oracle.grammar").grammar;
+  bool marked = false;
+  for (const Expr& e : g.exprs) {
+    if (e.label == "version") marked = e.constraint.must_reject;
+    if (e.label == "flags") CHECK_FALSE(e.constraint.must_reject);
+  }
+  CHECK(marked);
+  REQUIRE(g.sessions.size() == 1);
+  const Session& s = g.sessions[0];
+  REQUIRE(s.steps.size() == 3);
+  CHECK(s.steps[1].accepts);
+  CHECK(s.steps[1].accept_expr != kNone);
+  CHECK(s.steps[1].accept_values == std::vector<uint64_t>{0, 2});
+  CHECK(s.steps[2].accepts);
+  CHECK(s.steps[2].accept_expr == kNone);
+
+  const std::string rules = "grammar t;\nstart s;\na = x\"01\" id: u16be ;\n";
+  CHECK_THAT(FailureReport(rules + "session s { send a; recv a accepts(id == 0); }\n"),
+             Catch::Contains("'in' and a set of values"));
+  CHECK_THAT(FailureReport(rules + "session s { send a accepts; }\n"), Catch::Contains("expected 'bind', 'use' or ';'"));
+  CHECK_THAT(FailureReport("grammar t;\nstart a;\na = x\"01\" id: u16be must_reject ;\n"),
+             Catch::Contains("'must_reject' only after a number field's constraint or relation"));
+}
+
 TEST_CASE("Generated sessions follow the steps and carry bound values forward", "[grammar][session]") {
   Grammar g = LoadGrammarText(kSessions, "sessions.grammar").grammar;
   const Session& pub = g.sessions[0];
