@@ -350,7 +350,10 @@ ExecResult NetExecutor::ExecuteRemote(std::string_view input) {
   ServerActivity none;
   result.session = runner_.Run(input, connection, none, options_.max_messages);
   connection.Abort();
-  if (result.session.end != SessionResult::End::kCompleted || !target_.liveness.empty()) {
+  if (result.session.end != SessionResult::End::kCompleted || result.session.closed_by_server ||
+      !target_.liveness.empty()) {
+    // A server that closed on us may be going down: give it a moment.
+    if (result.session.closed_by_server) std::this_thread::sleep_for(milliseconds(20));
     if (!ProbeLiveness(endpoint_, target_.liveness, options_.timeouts.hang)) {
       result.verdict = ExecResult::Verdict::kUnreachable;
       result.description = fmt::format("no answer to the {} probe after the session",

@@ -391,6 +391,7 @@ SessionResult SessionRunner::Run(std::string_view input, Connection& connection,
     }
     result.exchanges.push_back(std::move(exchange));
     if (wait == Wait::kClosed) {
+      result.closed_by_server = true;
       if (i + 1 < messages.size()) result.end = SessionResult::End::kClosedByServer;
       break;
     }

@@ -75,6 +75,7 @@ struct SessionResult {
   // `must_reject` field lying) and was answered with an accepting response;
   // -1 when none.
   int invalid_accepted = -1;
+  bool closed_by_server = false;  // the server closed the connection (even after the last message)
 };
 
 const char* EndName(SessionResult::End end);

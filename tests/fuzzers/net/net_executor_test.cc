@@ -13,6 +13,7 @@
 #include "fuzzers/net/coverage_map.h"
 #include "fuzzers/net/net_executor.h"
 #include "fuzzers/net/net_fuzzer.h"
+#include "fuzzers/net/server_process.h"
 
 namespace fs = std::filesystem;
 using namespace iotfuzz;
@@ -139,6 +140,36 @@ TEST_CASE("a server that stops answering yields a hang") {
   CHECK(next.verdict == ExecResult::Verdict::kOk);
   CHECK(ex.restarts() == 1);
   fs::remove_all(o.work_dir);
+}
+
+TEST_CASE("black-box: a server iotfuzz does not start, checked by a probe after each session") {
+  Fixture f(IOTFUZZ_TEST_GRAMMAR, "lines");
+  const fs::path work = WorkDir("remote");
+  fs::create_directories(work);
+  const uint16_t port = FreeLoopbackPort(Transport::kTcp);
+  ServerLaunch launch;
+  launch.argv = {IOTFUZZ_TEST_SERVER, std::to_string(port)};
+  launch.log_file = work / "server.log";
+  ServerProcess server = ServerProcess::StartPlain(launch);
+  NetTarget t;
+  t.name = "remote";
+  t.host = "127.0.0.1";
+  t.port = port;
+  ExecutorOptions o;
+  o.reset = ResetMode::kNone;
+  o.timeouts.hang = std::chrono::milliseconds(500);
+  NetExecutor ex(t, o, f.loaded.grammar, *f.session);
+  ex.Start();  // waits until the port answers
+  CHECK_FALSE(ex.coverage());
+  ExecResult r = ex.Execute("HELLO\nPING\n");
+  CHECK(r.verdict == ExecResult::Verdict::kOk);
+  REQUIRE(r.session.exchanges.size() == 2);
+  CHECK(r.session.exchanges[1].responses.at(0).bytes == "PONG\n");
+  // The server dies: the session's end and the failed probe tell.
+  ExecResult dead = ex.Execute("HELLO\nCRASH\n");
+  CHECK(dead.verdict == ExecResult::Verdict::kUnreachable);
+  server.Stop();
+  fs::remove_all(work);
 }
 
 TEST_CASE("a non-loopback target is refused without allow_remote") {
