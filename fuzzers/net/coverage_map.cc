@@ -73,23 +73,6 @@ void CoverageAccumulator::Classify(uint8_t* trace, size_t size) {
   for (; i < size; ++i) trace[i] = kBuckets[trace[i]];
 }
 
-CoverageAccumulator::Novelty CoverageAccumulator::Check(const uint8_t* trace) const {
-  Novelty result = kNothingNew;
-  const size_t size = seen_.size();
-  for (size_t i = 0; i < size; i += 8) {
-    uint64_t word = 0;
-    std::memcpy(&word, trace + i, std::min<size_t>(8, size - i));
-    if (word == 0) continue;
-    for (size_t k = i; k < i + 8 && k < size; ++k) {
-      if (trace[k] & ~seen_[k]) {
-        if (seen_[k] == 0) return kNewEdges;
-        result = kNewCounts;
-      }
-    }
-  }
-  return result;
-}
-
 CoverageAccumulator::Novelty CoverageAccumulator::Merge(uint8_t* trace) {
   Classify(trace, seen_.size());
   Novelty result = kNothingNew;

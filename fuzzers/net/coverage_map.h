@@ -45,8 +45,6 @@ class CoverageAccumulator {
   // Classifies `trace` (size() bytes) in place and merges it into what was
   // seen. Returns what was new.
   Novelty Merge(uint8_t* trace);
-  // Like Merge, without recording: would `trace` (classified) be new?
-  Novelty Check(const uint8_t* classified_trace) const;
   static void Classify(uint8_t* trace, size_t size);
 
   size_t edges() const { return edges_; }
