@@ -562,7 +562,7 @@ std::string FormatImportSummary(const ImportResult& r, const WriteStats& stats, 
   }
   uint64_t c2s = 0;
   for (const ImportedMessage& m : r.messages) c2s += m.direction == Direction::kClientToServer;
-  s += fmt::format("messages: {} (c2s {}, s2c {}); files written: {} messages, {} sessions, {} already present\n",
+  s += fmt::format("messages: {} (c2s {}, s2c {}); files written: {} messages, {} sessions ({} duplicates not written)\n",
                    r.messages.size(), c2s, r.messages.size() - c2s, stats.messages_written, stats.sessions_written,
                    stats.duplicates);
   std::string types;

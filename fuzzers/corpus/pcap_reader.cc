@@ -42,8 +42,11 @@ PcapReader::PcapReader(const std::string& path) : name_(path) {
 
 PcapReader::PcapReader(std::FILE* file, std::string name) : name_(std::move(name)) {
   char errbuf[PCAP_ERRBUF_SIZE] = "";
-  pcap_ = pcap_fopen_offline(file, errbuf);  // closes `file` on failure as well
-  if (pcap_ == nullptr) throw Error::Format("{}: cannot read the capture: {}", name_, errbuf);
+  pcap_ = pcap_fopen_offline(file, errbuf);  // owns `file` from here on, unless it fails
+  if (pcap_ == nullptr) {
+    std::fclose(file);
+    throw Error::Format("{}: cannot read the capture: {}", name_, errbuf);
+  }
   CheckLinkType();
 }
 
