@@ -35,13 +35,14 @@ cc -m post -e 'x=1' "$url/example_data"
 cc -m fetch -e 'q' "$url/example_data"
 cc -m put -e 'created' "$url/dyn/res1"
 cc -m delete "$url/dyn/res1"
-cc -m get -T cafe -O 65000,abc -O 65002,0123456789abcdef "$url/time"  # custom elective options
+cc -m get -T cafe -O 2048,abc -O 65000,0123456789abcdef "$url/time"  # custom elective options
+cc -m get -O 65001,x "$url/time"                           # a custom critical option: 4.02
 cc -m get -N "$url/time"                                      # non-confirmable
 cc -m get -s 2 "$url/time"                                    # Observe for 2 s
 rt_capture_stop
 
 rt_import coap "$port"
 rt_json_at_least messages 40
-rt_expect_types con-get con-put con-post con-delete con-fetch non-get ack-2.05 ack-2.04 ack-2.01 ack-2.02
+rt_expect_types con-get con-put con-post con-delete con-fetch non-get ack-2.05 ack-2.04 ack-2.01 ack-2.02 ack-2.31 ack-4.02
 rt_check_sessions "$SOURCE_DIR/grammars/coap.grammar"
 echo "PASS: real CoAP traffic parses exactly"
