@@ -8,7 +8,7 @@ MessageSplitter::MessageSplitter(const grammar::Grammar& grammar, std::vector<gr
                                  grammar::ParseLimits limits)
     : grammar_(grammar), rules_(std::move(rules)), parser_(grammar, limits), serializer_(grammar) {}
 
-SplitResult MessageSplitter::SplitStream(std::string_view bytes) {
+SplitResult MessageSplitter::SplitStream(std::string_view bytes, bool strict_start) {
   SplitResult result;
   size_t pos = 0;
   while (pos < bytes.size()) {
@@ -28,6 +28,11 @@ SplitResult MessageSplitter::SplitStream(std::string_view bytes) {
         found = true;
       }
       if (strict) break;
+    }
+    if (found && strict_start && pos == 0 && (best.lying_fields != 0 || best.raw_bytes != 0)) {
+      result.unsplit_bytes = bytes.size();
+      result.stop_reason = "no message starts right after the gap";
+      break;
     }
     if (!found) {
       result.unsplit_bytes = bytes.size() - pos;

@@ -53,8 +53,11 @@ class MessageSplitter {
   MessageSplitter(const grammar::Grammar& grammar, std::vector<grammar::RuleId> rules,
                   grammar::ParseLimits limits = {});
 
-  // Splits contiguous stream bytes into messages.
-  SplitResult SplitStream(std::string_view bytes);
+  // Splits contiguous stream bytes into messages. With `strict_start` (bytes
+  // after a gap, which may begin inside a message), the first message must
+  // match strictly, or none is taken: relaxed matching would explain the
+  // middle of a message as a run of lying ones.
+  SplitResult SplitStream(std::string_view bytes, bool strict_start = false);
   // Matches one datagram as a whole message: the first rule (in order) that
   // parses all of it strictly, else without raw bytes, else (with raw bytes)
   // the first rule. The result has one message; `unsplit_bytes` holds its

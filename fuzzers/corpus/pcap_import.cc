@@ -213,7 +213,7 @@ DirectionSplit SplitDirection(MessageSplitter& splitter, const RawFlow& flow, co
       }
   }
   for (size_t i = 0; i < out.pieces.size(); ++i) {
-    SplitResult r = flow.transport == Transport::kTcp ? splitter.SplitStream(out.pieces[i])
+    SplitResult r = flow.transport == Transport::kTcp ? splitter.SplitStream(out.pieces[i], out.piece_offsets[i] > 0)
                                                       : splitter.SplitDatagram(out.pieces[i]);
     for (const SplitMessage& m : r.messages) {
       out.messages.push_back({i, m});
@@ -253,9 +253,26 @@ bool Contains(const std::vector<uint16_t>& ports, uint16_t port) {
 
 }  // namespace
 
+struct PcapImporter::Dialects {
+  std::vector<ResolvedDialect> list;
+};
+
+PcapImporter::PcapImporter(const grammar::Grammar& grammar, const ProtocolProfile& profile, ImportOptions options)
+    : profile_(profile),
+      options_(std::move(options)),
+      dialects_(std::make_unique<Dialects>(Dialects{ResolveDialects(grammar, profile, options_.limits)})) {}
+
+PcapImporter::~PcapImporter() = default;
+
 ImportResult ImportPcap(const grammar::Grammar& grammar, const ProtocolProfile& profile, PcapReader& reader,
                         const ImportOptions& options) {
-  std::vector<ResolvedDialect> dialects = ResolveDialects(grammar, profile, options.limits);
+  return PcapImporter(grammar, profile, options).Import(reader);
+}
+
+ImportResult PcapImporter::Import(PcapReader& reader) {
+  const ProtocolProfile& profile = profile_;
+  const ImportOptions& options = options_;
+  std::vector<ResolvedDialect>& dialects = dialects_->list;
   ImportResult result;
   result.file = reader.name();
   result.protocol = profile.name;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -84,8 +85,28 @@ struct ImportResult {
   std::map<std::string, uint64_t> messages_by_type() const;
 };
 
-// Reads every packet of `reader` and imports the flows of `profile`. Throws
-// Error when the grammar lacks every rule a direction needs.
+// Imports captures with one grammar and protocol. Building the splitters of
+// every dialect costs more than a small capture: keep one importer for many
+// captures.
+class PcapImporter {
+ public:
+  // Throws Error when the grammar lacks every rule a direction needs.
+  PcapImporter(const grammar::Grammar& grammar, const ProtocolProfile& profile, ImportOptions options = {});
+  ~PcapImporter();
+  PcapImporter(const PcapImporter&) = delete;
+  PcapImporter& operator=(const PcapImporter&) = delete;
+
+  // Reads every packet of `reader` and imports the flows of the protocol.
+  ImportResult Import(PcapReader& reader);
+
+ private:
+  struct Dialects;
+  const ProtocolProfile& profile_;
+  ImportOptions options_;
+  std::unique_ptr<Dialects> dialects_;
+};
+
+// PcapImporter(grammar, profile, options).Import(reader).
 ImportResult ImportPcap(const grammar::Grammar& grammar, const ProtocolProfile& profile, PcapReader& reader,
                         const ImportOptions& options = {});
 

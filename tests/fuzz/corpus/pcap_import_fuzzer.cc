@@ -21,17 +21,21 @@
 namespace {
 
 struct Protocol {
-  const iotfuzz::corpus::ProtocolProfile* profile;
   iotfuzz::grammar::LoadedGrammar grammar;
+  std::unique_ptr<iotfuzz::corpus::PcapImporter> importer;
 };
 
-const std::vector<Protocol>& Protocols() {
-  static const std::vector<Protocol> protocols = [] {
+std::vector<Protocol>& Protocols() {
+  static std::vector<Protocol> protocols = [] {
     std::vector<Protocol> out;
+    out.reserve(3);  // importers keep references to the grammars
     for (const char* name : {"http", "mqtt", "coap"}) {
-      out.push_back({iotfuzz::corpus::FindProtocolProfile(name),
-                     iotfuzz::grammar::LoadGrammarFile(std::string(IOTFUZZ_SOURCE_DIR) + "/grammars/" + name +
-                                                       ".grammar")});
+      Protocol& p = out.emplace_back();
+      p.grammar = iotfuzz::grammar::LoadGrammarFile(std::string(IOTFUZZ_SOURCE_DIR) + "/grammars/" + name + ".grammar");
+      iotfuzz::corpus::ImportOptions options;
+      options.limits.max_steps = 200000;
+      p.importer = std::make_unique<iotfuzz::corpus::PcapImporter>(
+          p.grammar.grammar, *iotfuzz::corpus::FindProtocolProfile(name), options);
     }
     return out;
   }();
@@ -42,7 +46,7 @@ const std::vector<Protocol>& Protocols() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 65536) return 0;
-  for (const Protocol& protocol : Protocols()) {
+  for (Protocol& protocol : Protocols()) {
     std::string bytes(reinterpret_cast<const char*>(data), size);
     std::FILE* stream = fmemopen(bytes.data(), bytes.size(), "rb");
     if (stream == nullptr) return 0;  // fmemopen refuses an empty buffer on some libcs
@@ -52,10 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const iotfuzz::Error&) {
       return 0;  // not a capture libpcap can open: a clear error, as expected
     }
-    iotfuzz::corpus::ImportOptions options;
-    options.limits.max_steps = 200000;
-    iotfuzz::corpus::ImportResult result =
-        iotfuzz::corpus::ImportPcap(protocol.grammar.grammar, *protocol.profile, *reader, options);
+    iotfuzz::corpus::ImportResult result = protocol.importer->Import(*reader);
     for (const iotfuzz::corpus::ImportedMessage& m : result.messages) {
       if (m.bytes.empty()) std::abort();  // a message is never empty
       if (!m.check.exact && !m.check.budget_exhausted) std::abort();  // parse-back must be exact
