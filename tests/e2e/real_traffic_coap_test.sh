@@ -2,9 +2,9 @@
 # Real CoAP traffic round trip: coap-client against coap-server (libcoap3-bin)
 # on a free loopback port: GET, PUT, POST, DELETE and FETCH, confirmable and
 # non-confirmable, block-wise GET and PUT (-b), Observe (-s), custom options
-# (-O), Accept and tokens, captured with tcpdump. Every datagram of both
-# directions must parse back exactly with grammars/coap.grammar, without raw
-# bytes.
+# (-O), Accept and tokens over UDP, and requests over TCP (RFC 8323, with
+# its CSM), captured with tcpdump. Every message of both directions must
+# parse back exactly with grammars/coap.grammar, without raw bytes.
 #
 #   real_traffic_coap_test.sh IOTFUZZ TOOLS_DIR SOURCE_DIR
 source "$(dirname "$0")/real_traffic_lib.sh"
@@ -14,7 +14,7 @@ server=$(command -v coap-server || command -v coap-server-notls || echo coap-ser
 rt_need "$client" "$server" tcpdump
 
 port=$(rt_free_port)
-rt_capture_start "udp port $port"
+rt_capture_start "port $port"
 # -d 10: up to 10 resources created by PUT.
 rt_bg server "$server" -A 127.0.0.1 -p "$port" -d 10
 url=coap://127.0.0.1:$port
@@ -39,10 +39,16 @@ cc -m get -T cafe -O 2048,abc -O 65000,0123456789abcdef "$url/time"  # custom el
 cc -m get -O 65001,x "$url/time"                           # a custom critical option: 4.02
 cc -m get -N "$url/time"                                      # non-confirmable
 cc -m get -s 2 "$url/time"                                    # Observe for 2 s
+# CoAP over TCP on the same port.
+tcp_url=coap+tcp://127.0.0.1:$port
+cc -m get "$tcp_url/time"
+cc -m put -e 'over tcp' "$tcp_url/example_data"
+cc -m get -b 16 "$tcp_url/.well-known/core"
+cc -m post -e 'x=2' "$tcp_url/example_data"
 rt_capture_stop
 
 rt_import coap "$port"
-rt_json_at_least messages 40
-rt_expect_types con-get con-put con-post con-delete con-fetch non-get ack-2.05 ack-2.04 ack-2.01 ack-2.02 ack-2.31 ack-4.02
+rt_json_at_least messages 50
+rt_expect_types con-get con-put con-post con-delete con-fetch non-get ack-2.05 ack-2.04 ack-2.01 ack-2.02 ack-2.31 ack-4.02 csm get put post 2.05 2.04
 rt_check_sessions "$SOURCE_DIR/grammars/coap.grammar"
 echo "PASS: real CoAP traffic parses exactly"

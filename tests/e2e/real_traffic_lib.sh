@@ -121,6 +121,11 @@ rt_import() {
   rt_json_is inexact_messages 0
 }
 
+# rt_expect_ipv6_flow: some imported flow is between IPv6 endpoints.
+rt_expect_ipv6_flow() {
+  grep -q '"client": "\[::1\]:' "$rt_summary" || rt_fail "no IPv6 flow imported"
+}
+
 # rt_json_is KEY VALUE: a top-level number of the import summary.
 rt_json_is() {
   grep -q "^  \"$1\": $2,\?\$" "$rt_summary" || rt_fail "import summary: expected \"$1\": $2"

@@ -15,6 +15,7 @@ rt_need mosquitto mosquitto_pub mosquitto_sub tcpdump
 port=$(rt_free_port)
 cat >"$rt_work/mosquitto.conf" <<CONF
 listener $port 127.0.0.1
+listener $port ::1
 allow_anonymous true
 persistence false
 CONF
@@ -55,6 +56,7 @@ pub -V mqttv311 -t dev/d/state -m off -q 2 -r -u device -P secret
 pub -V mqttv311 -t dev/e/blob -f "$rt_work/big.txt" -q 1 --will-topic dev/e/lwt --will-payload x --will-qos 2
 pub -V mqttv311 -t dev/e/blob -f "$rt_work/medium.txt" -q 2
 pub -V mqttv31 -i legacy31 -t dev/f/state -m legacy -q 1
+timeout 10 mosquitto_pub -h ::1 -p "$port" -V mqttv5 -t dev/g/ipv6 -m six -q 2
 # Clear the retained messages, then a last message both subscribers wait for.
 pub -V mqttv5 -t dev/b/config -n -r -q 1
 pub -V mqttv311 -t dev/d/state -n -r -q 1
@@ -71,6 +73,7 @@ rt_expect_types connect-v5 connack-v5 subscribe-v5 suback-v5 unsubscribe-v5 unsu
     publish-qos0-v5 publish-qos1-v5 publish-qos2-v5 puback-v5 pubrec-v5 pubrel-v5 pubcomp-v5 disconnect-v5 \
     connect-v311 connack-v311 subscribe-v311 suback-v311 publish-qos0-v311 publish-qos1-v311 \
     publish-qos2-v311 puback-v311 pubrec-v311 pubrel-v311 pubcomp-v311 disconnect-v311
+rt_expect_ipv6_flow
 rt_message_larger_than publish-qos1-v5 16383
 rt_message_larger_than publish-qos2-v5 127
 rt_message_larger_than publish-qos1-v311 16383
