@@ -166,6 +166,48 @@ class PcapFile {
   uint32_t count_ = 0;
 };
 
+// A pcapng file: section header, one interface of `link`, enhanced packet blocks.
+class PcapngFile {
+ public:
+  explicit PcapngFile(uint32_t link = kLinkEthernet) {
+    std::string shb;
+    PutLe32(shb, 0x1a2b3c4d);  // byte-order magic
+    PutLe16(shb, 1);
+    PutLe16(shb, 0);
+    PutLe32(shb, 0xffffffff);  // section length unknown
+    PutLe32(shb, 0xffffffff);
+    Block(0x0a0d0d0a, shb);
+    std::string idb;
+    PutLe16(idb, static_cast<uint16_t>(link));
+    PutLe16(idb, 0);
+    PutLe32(idb, 262144);
+    Block(1, idb);
+  }
+  PcapngFile& Add(std::string_view frame) {
+    std::string epb;
+    PutLe32(epb, 0);  // interface
+    PutLe32(epb, 0);  // timestamp
+    PutLe32(epb, count_++);
+    PutLe32(epb, static_cast<uint32_t>(frame.size()));
+    PutLe32(epb, static_cast<uint32_t>(frame.size()));
+    epb.append(frame);
+    epb.append((4 - frame.size() % 4) % 4, '\0');
+    Block(6, epb);
+    return *this;
+  }
+  const std::string& bytes() const { return bytes_; }
+
+ private:
+  void Block(uint32_t type, const std::string& body) {
+    PutLe32(bytes_, type);
+    PutLe32(bytes_, static_cast<uint32_t>(12 + body.size()));
+    bytes_.append(body);
+    PutLe32(bytes_, static_cast<uint32_t>(12 + body.size()));
+  }
+  std::string bytes_;
+  uint32_t count_ = 0;
+};
+
 // A TCP segment between 127.0.0.1:`sport` and 127.0.0.1:`dport` in a frame of `link`.
 inline std::string TcpFrame(uint32_t link, uint16_t sport, uint16_t dport, uint32_t seq, uint8_t flags,
                             std::string_view payload, bool v6 = false) {

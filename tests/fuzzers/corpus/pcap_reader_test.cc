@@ -84,6 +84,19 @@ TEST_CASE("every supported link type decodes TCP over IPv4 and UDP over IPv6") {
   CHECK(r.warnings.empty());
 }
 
+TEST_CASE("pcapng files read like pcap files") {
+  PcapngFile file(kLinkSll2);
+  file.Add(TcpFrame(kLinkSll2, 40000, 80, 9, kAck, "GET / HTTP/1.1\r\n\r\n"));
+  file.Add(UdpFrame(kLinkSll2, 5683, 50000, "datagram", /*v6=*/true));
+  ReadBack r = ReadAll(file.bytes());
+  CHECK(r.link_type == "LINUX_SLL2");
+  REQUIRE(r.packets.size() == 2);
+  CHECK(r.payloads[0] == "GET / HTTP/1.1\r\n\r\n");
+  CHECK(r.packets[1].source.ToString() == "[::1]:5683");
+  CHECK(r.payloads[1] == "datagram");
+  CHECK(r.warnings.empty());
+}
+
 TEST_CASE("raw IPv4 and IPv6 link types, VLAN tags and IPv6 extension headers") {
   SECTION("DLT_IPV4") {
     PcapFile file(kLinkIpv4);
