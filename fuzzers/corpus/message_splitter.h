@@ -12,6 +12,8 @@
 #define IOTFUZZ_FUZZERS_CORPUS_MESSAGE_SPLITTER_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,7 +51,12 @@ struct MessageCheck {
 
 class MessageSplitter {
  public:
-  // `rules` in order of preference; they must belong to `grammar`.
+  // Parse steps allowed per input byte beyond `limits`: a large message (a
+  // JSON body of megabytes) gets a budget that grows with it.
+  static constexpr uint64_t kStepsPerByte = 100;
+
+  // `rules` in order of preference; they must belong to `grammar`. `limits`
+  // is the budget of a parse of any size.
   MessageSplitter(const grammar::Grammar& grammar, std::vector<grammar::RuleId> rules,
                   grammar::ParseLimits limits = {});
 
@@ -72,9 +79,15 @@ class MessageSplitter {
   const std::string& rule_name(size_t rule) const { return grammar_.rule(rules_[rule]).name; }
 
  private:
+  // The parser whose budget covers `size` bytes.
+  grammar::InputParser& ParserFor(size_t size);
+
   const grammar::Grammar& grammar_;
   std::vector<grammar::RuleId> rules_;
+  grammar::ParseLimits limits_;
   grammar::InputParser parser_;
+  std::unique_ptr<grammar::InputParser> large_parser_;  // for inputs past limits_
+  uint64_t large_steps_ = 0;
   grammar::Serializer serializer_;
 };
 

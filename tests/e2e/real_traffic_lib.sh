@@ -147,20 +147,28 @@ rt_expect_types() {
 }
 
 # rt_check_sessions GRAMMAR: `iotfuzz grammar parse` explains every session
-# file exactly, with its session as the start rule.
+# file exactly, with its session as the start rule. A session whose parse
+# needs more steps than `grammar parse` allows (a JSON body of 100 KB; the
+# importer itself checks each message with a budget that grows with its
+# size) is counted, not failed.
 rt_check_sessions() {
-  local grammar=$1 f session count=0
+  local grammar=$1 f session count=0 over_budget=0
   for f in "$rt_out"/sessions/*.bin; do
     [ -e "$f" ] || rt_fail "no session files written"
     session=$(basename "$f" | sed -E 's/^[a-z]+-(c2s|s2c)-flow[0-9]+-(.*)-[0-9]+msgs(-[0-9a-f]+)?\.bin$/\2/')
     sed -E "s/^start [a-z0-9_]+;/start $session;/" "$grammar" >"$rt_work/session.grammar"
-    "$IOTFUZZ" grammar parse "$rt_work/session.grammar" "$f" >"$rt_work/parse.log" 2>&1 || {
-      tail -n 5 "$rt_work/parse.log" >&2
+    if ! "$IOTFUZZ" grammar parse "$rt_work/session.grammar" "$f" --json >"$rt_work/parse.json" 2>&1; then
+      if grep -q '^  "budget_exhausted": true' "$rt_work/parse.json"; then
+        over_budget=$((over_budget + 1))
+        continue
+      fi
+      grep -E '^  "(exact|raw_bytes|lying_fields)"' "$rt_work/parse.json" >&2 || tail -n 5 "$rt_work/parse.json" >&2
       rt_fail "grammar parse with start $session does not explain $f exactly"
-    }
+    fi
     count=$((count + 1))
   done
-  echo "$count session files parse exactly with their sessions"
+  [ "$count" -gt 0 ] || rt_fail "no session file could be checked"
+  echo "$count session files parse exactly with their sessions ($over_budget past the step budget of grammar parse)"
 }
 
 # rt_message_larger_than TYPE BYTES: some message of TYPE is larger than BYTES.
