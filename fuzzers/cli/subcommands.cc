@@ -10,6 +10,7 @@ std::vector<std::unique_ptr<Subcommand>> MakeSubcommands() {
   all.push_back(MakeTriageCommand());
   all.push_back(MakeNetCommand());
   all.push_back(MakeReplayCommand());
+  all.push_back(MakeCorpusCommand());
   return all;
 }
 
