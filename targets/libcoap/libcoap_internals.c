@@ -64,3 +64,5 @@ void libcoap_release_resource_userdata(coap_context_t* ctx, void (*release)(void
     }
   }
 }
+
+int libcoap_endpoint_fd(const coap_endpoint_t* ep) { return ep->sock.fd; }

@@ -48,6 +48,9 @@ void libcoap_receive_on_endpoint(coap_context_t* ctx, coap_endpoint_t* ep);
 // 4.3.1 never releases resource user data itself).
 void libcoap_release_resource_userdata(coap_context_t* ctx, void (*release)(void*));
 
+// The socket of a UDP endpoint (for a server's own event loop to wait on).
+int libcoap_endpoint_fd(const coap_endpoint_t* ep);
+
 #ifdef __cplusplus
 }
 #endif
