@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The network-mode servers of the real components (libcoap, Boost.Beast,
+# BlueZ), driven by the iotfuzz CLI.
+#
+#   net_server_test.sh replay IOTFUZZ TARGET SESSION_FILE PATTERN...
+#     `iotfuzz replay SESSION_FILE TARGET --reset persistent` exits 0 (the
+#     server survived), every message of the session was sent and answered,
+#     and each PATTERN (an extended regular expression) matches a line of the
+#     printed transcript.
+#
+#   net_server_test.sh fuzz IOTFUZZ TARGET RESET SESSIONS AFL_BINARY
+#     `iotfuzz net TARGET --reset RESET --sessions SESSIONS --seed 1
+#     --hang-timeout 5000` exits 0,
+#     or 2 with crashes that are all sanitizer reports of the server (then
+#     printed: they are findings in the component, not test failures); it
+#     ran SESSIONS sessions (or stopped at a crash) and, when AFL_BINARY (the
+#     server's AFL++ build) exists, summary.json reports edges > 0.
+#
+# Servers listen on free loopback ports iotfuzz picks at run time; iotfuzz
+# stops every server it starts.
+set -euo pipefail
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+mode=$1
+shift
+case "$mode" in
+  replay)
+    iotfuzz=$1 target=$2 session=$3
+    shift 3
+    [ -f "$session" ] || fail "no session file $session"
+    set +e
+    "$iotfuzz" replay "$session" "$target" --reset persistent >"$work/replay.txt" 2>"$work/err.txt"
+    status=$?
+    set -e
+    cat "$work/replay.txt"
+    [ "$status" -eq 0 ] || { cat "$work/err.txt" >&2; fail "iotfuzz replay exited $status, expected 0"; }
+    grep -q "^result: ok$" "$work/replay.txt" || fail "the replay's result is not ok"
+    header=$(grep -m1 "^session: " "$work/replay.txt") || fail "no session line in the transcript"
+    in_input=$(sed -E 's/^session: ([0-9]+) message\(s\) in the input, ([0-9]+) sent.*/\1/' <<<"$header")
+    sent=$(sed -E 's/^session: ([0-9]+) message\(s\) in the input, ([0-9]+) sent.*/\2/' <<<"$header")
+    [ "$in_input" -gt 0 ] || fail "the session file holds no message"
+    [ "$sent" -eq "$in_input" ] || fail "$sent of $in_input messages sent"
+    grep -q "ended: completed" <<<"$header" || fail "the session did not complete: $header"
+    if grep -q "^> \[[0-9]*\] (raw)" "$work/replay.txt"; then
+      fail "the grammar does not explain every message of $(basename "$session")"
+    fi
+    for pattern in "$@"; do
+      grep -Eq -- "$pattern" "$work/replay.txt" || fail "no line of the transcript matches /$pattern/"
+    done
+    echo "PASS: $(basename "$session"): $sent message(s) answered"
+    ;;
+  fuzz)
+    iotfuzz=$1 target=$2 reset=$3 sessions=$4 afl_binary=$5
+    set +e
+    # A generous hang timeout: a session is a hang only when the server stays
+    # busy without answering, which a loaded machine must not fake.
+    "$iotfuzz" net "$target" --reset "$reset" --sessions "$sessions" --seed 1 --hang-timeout 5000 \
+      --out "$work/run" >"$work/findings.txt" 2>"$work/err.txt"
+    status=$?
+    set -e
+    tail -n 3 "$work/err.txt"
+    summary="$work/run/summary.json"
+    [ -f "$summary" ] || { cat "$work/err.txt" >&2; fail "no summary.json (exit status $status)"; }
+    read -r ran edges crashes hangs < <(python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(s["sessions"], s["edges"], s.get("crashes", 0), s.get("hangs", 0))' "$summary")
+    echo "$target ($reset): $ran sessions, $edges edges, $crashes crash(es), $hangs hang(s)"
+    case "$status" in
+      0)
+        [ "$ran" -eq "$sessions" ] || fail "ran $ran sessions, expected $sessions"
+        ;;
+      2)
+        # Findings: every crash must be the server's sanitizer report.
+        crash_count=0
+        while IFS=$'\t' read -r kind file description; do
+          if [ "$kind" != "crash" ]; then
+            fail "finding of kind '$kind' ($description): only sanitizer crashes of the component are expected"
+          fi
+          crash_count=$((crash_count + 1))
+          [ -f "$file.log" ] || fail "crash $file has no log"
+          if ! grep -Eq "ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer" "$file.log"; then
+            cat "$file.log" >&2
+            fail "crash $file: the server log is not a sanitizer report"
+          fi
+          echo "FINDING in $target: $description"
+          echo "  session: $file"
+          grep -Em3 "ERROR: AddressSanitizer|runtime error:|SUMMARY:" "$file.log" | sed 's/^/  /'
+        done <"$work/findings.txt"
+        [ "$crash_count" -gt 0 ] || fail "exit status 2 without a listed crash"
+        ;;
+      *)
+        cat "$work/err.txt" >&2
+        fail "iotfuzz net exited $status, expected 0 or 2"
+        ;;
+    esac
+    if [ -x "$afl_binary" ]; then
+      [ "$edges" -gt 0 ] || fail "no edge coverage from $afl_binary"
+    fi
+    echo "PASS"
+    ;;
+  *)
+    fail "unknown mode $mode"
+    ;;
+esac
