@@ -128,13 +128,19 @@ int main(int argc, char** argv) {
   coap_context_t* ctx = coap_new_context(NULL);
   if (!ctx) {
     fprintf(stderr, "libcoap_device_server: cannot create a CoAP context\n");
+    coap_cleanup();
     return 1;
   }
   coap_context_set_block_mode(ctx, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
   coap_context_set_max_idle_sessions(ctx, MAX_IDLE_SESSIONS);
+  errno = 0;
   coap_endpoint_t* ep = coap_new_endpoint(ctx, &listen_addr, COAP_PROTO_UDP);
   if (!ep) {
-    fprintf(stderr, "libcoap_device_server: cannot bind UDP %s:%d\n", bind_addr, port);
+    int error = errno;
+    fprintf(stderr, "libcoap_device_server: cannot bind udp %s:%d%s%s\n", bind_addr, port, error ? ": " : "",
+            error ? strerror(error) : "");
+    coap_free_context(ctx);
+    coap_cleanup();
     return 2;
   }
   libcoap_device* device = libcoap_device_create(ctx);
