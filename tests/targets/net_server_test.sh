@@ -16,6 +16,13 @@
 #     ran SESSIONS sessions (or stopped at a crash) and, when AFL_BINARY (the
 #     server's AFL++ build) exists, summary.json reports edges > 0.
 #
+#   net_server_test.sh usage SERVER_BINARY TRANSPORT
+#     The server's command line: no port, port 0, an address that is none,
+#     an unknown option and a second positional argument each exit 2 with a
+#     message naming the problem; a port already taken (a loopback socket
+#     this script holds) exits 2 naming the address, without a sanitizer
+#     report.
+#
 # Servers listen on free loopback ports iotfuzz picks at run time; iotfuzz
 # stops every server it starts.
 set -euo pipefail
@@ -102,6 +109,47 @@ print(s["sessions"], s["edges"], s.get("crashes", 0), s.get("hangs", 0))' "$summ
       [ "$edges" -gt 0 ] || fail "no edge coverage from $afl_binary"
     fi
     echo "PASS"
+    ;;
+  usage)
+    server=$1 transport=$2
+    name=$(basename "$server")
+    expect_refusal() {  # expect_refusal MESSAGE-REGEX ARG...
+      local message=$1 status=0
+      shift
+      timeout 10 "$server" "$@" >"$work/out.txt" 2>"$work/err.txt" || status=$?
+      [ "$status" -eq 2 ] || { cat "$work/err.txt" >&2; fail "$name $*: exit status $status, expected 2"; }
+      grep -Eq -- "$message" "$work/err.txt" || { cat "$work/err.txt" >&2; fail "$name $*: no /$message/ on stderr"; }
+      if grep -q "Sanitizer" "$work/err.txt"; then cat "$work/err.txt" >&2; fail "$name $*: sanitizer report"; fi
+    }
+    expect_refusal "^$name: no port given" 
+    expect_refusal "^usage: $name " --bind 127.0.0.1
+    expect_refusal "^$name: --port: expected a port number 1-65535" --port 0
+    expect_refusal "^$name: PORT: expected a port number 1-65535" 70000
+    expect_refusal "^$name: --bind nowhere: not an IPv4 or IPv6 address" --bind nowhere 5683
+    expect_refusal "^$name: unexpected argument '--frobnicate'" --frobnicate 5683
+    expect_refusal "^$name: unexpected argument '13'" 12 13
+    # A port already taken, held by this script until the server gave up.
+    exec 3< <(python3 -c '
+import signal, socket, sys
+kind = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
+s = socket.socket(socket.AF_INET, kind)
+s.bind(("127.0.0.1", 0))
+if kind == socket.SOCK_STREAM:
+    s.listen(1)
+print(s.getsockname()[1], flush=True)
+signal.alarm(60)  # never outlives the test
+signal.pause()' "$transport")
+    holder=$!
+    read -r taken <&3
+    status=0
+    timeout 10 "$server" --port "$taken" >"$work/out.txt" 2>"$work/err.txt" || status=$?
+    kill "$holder" 2>/dev/null || true
+    wait "$holder" 2>/dev/null || true
+    [ "$status" -eq 2 ] || { cat "$work/err.txt" >&2; fail "$name on a taken port: exit status $status, expected 2"; }
+    grep -q "127.0.0.1:$taken: Address already in use" "$work/err.txt" ||
+      { cat "$work/err.txt" >&2; fail "$name on a taken port: the error does not name the address"; }
+    if grep -q "Sanitizer" "$work/err.txt"; then cat "$work/err.txt" >&2; fail "$name on a taken port: sanitizer report"; fi
+    echo "PASS: $name refuses bad command lines and a taken port"
     ;;
   *)
     fail "unknown mode $mode"

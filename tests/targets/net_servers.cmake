@@ -13,6 +13,9 @@
 #   net.<t>.forkserver_run     the same with --reset forkserver (a fresh child
 #                              of the deferred forkserver per session), when
 #                              this tree builds the AFL++ binaries
+# and per server program <p>:
+#   net.<p>.command_line       bad command lines and a taken port are refused
+#                              with exit status 2 and a message
 # The servers listen on free loopback ports chosen at run time; iotfuzz stops
 # every process it starts. Patterns are extended regular expressions over the
 # transcript `iotfuzz replay` prints ("<     RULE [STATE] (N bytes): TEXT";
@@ -53,6 +56,13 @@ function(_net_fuzz_tests target program)
   endforeach()
 endfunction()
 
+# _net_usage_test(<program> <transport>)
+function(_net_usage_test program transport)
+  add_test(NAME net.${program}.command_line
+           COMMAND ${_net_server_test} usage $<TARGET_FILE:${program}> ${transport})
+  set_tests_properties(net.${program}.command_line PROPERTIES TIMEOUT 60)
+endfunction()
+
 # libcoap: CoAP over UDP, the device resources of libcoap_server_fuzzer.
 set(_sessions ${PROJECT_SOURCE_DIR}/targets/libcoap/net/sessions)
 # GET /.well-known/core: 2.05 Content with the device's link format.
@@ -76,6 +86,7 @@ _net_replay_test(libcoap_server ${_sessions}/put_config_block1_szx2_then_get.bin
     "^<     response \\[response:44\\]"
     "^<     response \\[response:45\\] .*\\{\"device\":\"thermostat-7\",\"report_interval_s\":30,\"setpoint\"")
 _net_fuzz_tests(libcoap_server libcoap_device_server)
+_net_usage_test(libcoap_device_server udp)
 
 # Boost.Beast: the device REST API over HTTP/1.1 keep-alive connections.
 set(_sessions ${PROJECT_SOURCE_DIR}/targets/beast/net/sessions)
@@ -92,6 +103,7 @@ _net_replay_test(beast_http_server ${_sessions}/firmware_upload_content_length.h
     "^> \\[3\\] request .*GET /api/v1/firmware"
     "^<     response \\[response:323030\\] .*HTTP/1\\.1 200 OK")
 _net_fuzz_tests(beast_http_server beast_device_server)
+_net_usage_test(beast_device_server tcp)
 
 # BlueZ: ATT PDUs framed over TCP, bridged to bt_att.
 set(_sessions ${PROJECT_SOURCE_DIR}/targets/bluez/net/sessions)
@@ -114,3 +126,4 @@ _net_replay_test(bluez_att_server ${_sessions}/read_long_event_log.bin
     "^<     read_blob_response \\[read_blob_response\\] \\(25 bytes\\)"
     "^<     read_blob_response \\[read_blob_response\\] \\(9 bytes\\)")
 _net_fuzz_tests(bluez_att_server bluez_att_server)
+_net_usage_test(bluez_att_server tcp)
