@@ -22,7 +22,7 @@
  * Event loop: single-threaded. poll(2) waits on the listening socket or the
  * connection; BlueZ's io and timeout back ends (io-mainloop.c,
  * timeout-mainloop.c) run on StepMainloop (step_mainloop.h), which is run
- * until idle after every batch of PDUs, relaying what the server sent back.
+ * until idle after every PDU, relaying what the server sent back.
  * Timers do not run on the wall clock: the ATT transaction timeout passes
  * when the client disconnects. --trace prints every PDU on stderr ('>'
  * client to server, '<' server to client).
@@ -104,8 +104,10 @@ static int drain_server(void* ctx) {
   }
 }
 
-/* Relays the complete frames at the start of the input buffer as packets. */
-static void relay_frames(bridge* b) {
+/* Relays the complete frames at the start of the input buffer, each as one
+ * packet, and lets the server answer each before the next (as the harness
+ * does), so the bearer's receive queue never holds more than one PDU. */
+static void relay_frames(bridge* b, smart_lock_peripheral* lock) {
   size_t pos = 0;
   while (b->in_len - pos >= 2) {
     size_t n = (size_t)b->in[pos] | ((size_t)b->in[pos + 1] << 8);
@@ -114,11 +116,12 @@ static void relay_frames(bridge* b) {
     trace_pdu(b, '>', pdu, n);
     ssize_t sent;
     do {
-      sent = send(b->client_fd, pdu, n, MSG_NOSIGNAL);
+      sent = send(b->client_fd, pdu, n, MSG_NOSIGNAL | MSG_DONTWAIT);
     } while (sent < 0 && errno == EINTR);
     /* A send that fails (the bearer closed after a disconnect) drops the
      * PDU, as the air interface would. */
     pos += 2 + n;
+    smart_lock_run_until_idle(lock, drain_server, b);
   }
   memmove(b->in, b->in + pos, b->in_len - pos);
   b->in_len -= pos;
@@ -151,8 +154,7 @@ static void serve_connection(int tcp_fd, smart_lock_peripheral* lock, int trace)
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;
     b.in_len += (size_t)got;
-    relay_frames(&b);
-    smart_lock_run_until_idle(lock, drain_server, &b);
+    relay_frames(&b, lock);
   }
   close(tcp_fd);
   b.tcp_fd = -1;
