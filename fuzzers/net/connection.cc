@@ -231,7 +231,16 @@ ServerActivity::Sample ServerActivity::Read() const {
   Sample s;
   if (stat_fd_ < 0) return s;
   char buf[512];
-  ssize_t n = pread(stat_fd_, buf, sizeof buf - 1, 0);
+  // The run count first, then the state: a state of 'S' read after a run
+  // count that grew is a sleep that came after that run, never one from
+  // before the server was woken.
+  ssize_t n = pread(schedstat_fd_, buf, sizeof buf - 1, 0);
+  if (n > 0) {
+    buf[n] = 0;
+    unsigned long long on_cpu = 0, waiting = 0, runs = 0;
+    if (std::sscanf(buf, "%llu %llu %llu", &on_cpu, &waiting, &runs) == 3) s.runs = runs;
+  }
+  n = pread(stat_fd_, buf, sizeof buf - 1, 0);
   if (n <= 0) return s;  // the process is gone (ESRCH)
   buf[n] = 0;
   const char* paren = std::strrchr(buf, ')');
@@ -239,12 +248,6 @@ ServerActivity::Sample ServerActivity::Read() const {
   char state = paren[2];
   s.alive = state != 'Z' && state != 'X' && state != 'x';
   s.sleeping = state == 'S';
-  n = pread(schedstat_fd_, buf, sizeof buf - 1, 0);
-  if (n > 0) {
-    buf[n] = 0;
-    unsigned long long on_cpu = 0, waiting = 0, runs = 0;
-    if (std::sscanf(buf, "%llu %llu %llu", &on_cpu, &waiting, &runs) == 3) s.runs = runs;
-  }
   return s;
 }
 

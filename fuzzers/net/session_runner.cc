@@ -162,7 +162,9 @@ SessionRunner::Wait SessionRunner::AwaitAnswer(Connection& connection, const Ser
   // an answer) look without blocking, yielding the CPU in between, and only
   // then fall back to timed waits with a growing period.
   constexpr auto kSpin = std::chrono::microseconds(500);
+  constexpr auto kSettled = std::chrono::milliseconds(5);
   const auto start = Clock::now();
+  Clock::time_point asleep_since{};
   if (timeouts_.fixed_waits) {
     for (;;) {
       size_t datagram = 0;
@@ -196,7 +198,17 @@ SessionRunner::Wait SessionRunner::AwaitAnswer(Connection& connection, const Ser
     if (activity.valid()) {
       ServerActivity::Sample s = activity.Read();
       if (!s.alive) return Wait::kGone;
-      if (s.sleeping && s.runs > runs_before) {
+      // Asleep since it last ran; or, should a wake-up have gone unseen (the
+      // message arrived while it was still busy with the one before), asleep
+      // for a while with nothing arriving.
+      if (s.sleeping && s.runs == runs_before) {
+        if (asleep_since == Clock::time_point{}) asleep_since = now;
+      } else {
+        asleep_since = Clock::time_point{};
+      }
+      const bool settled = s.sleeping && s.runs == runs_before && now - asleep_since >= kSettled &&
+                           now - last_data >= kSettled;
+      if ((s.sleeping && s.runs > runs_before) || settled) {
         // Done with the message: what it sent is in our socket already.
         while (connection.Read(received, std::chrono::microseconds(0), &datagram) ==
                Connection::ReadResult::kData) {
