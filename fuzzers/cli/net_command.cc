@@ -133,6 +133,9 @@ class NetCommand : public Subcommand {
         ->type_name("N");
     sub->add_option("--max-size", max_size_, "Bytes per session input")->capture_default_str();
     sub->add_flag("--keep-going", keep_going_, "Go on after a crash");
+    sub->add_option("--minimize-budget", minimize_budget_,
+                    "Sessions spent minimizing each new crash by dropping messages (0: off)")
+        ->capture_default_str();
     sub->add_flag("--no-grammar", no_grammar_, "Byte-level mutations only (for comparison)");
     sub->add_flag("--fixed-waits", fixed_waits_,
                   "Wait like AFLNet-style executors (10 ms after connecting, read until 1 ms of silence "
@@ -154,6 +157,7 @@ class NetCommand : public Subcommand {
     options.max_sessions = sessions_;
     if (time_option_->count() > 0) options.max_time = ParseDuration(time_);
     options.keep_going = keep_going_;
+    options.minimize_budget = minimize_budget_;
     options.use_grammar = !no_grammar_;
     options.max_size = max_size_;
     for (const auto& c : corpus_) options.corpus_dirs.emplace_back(c);
@@ -217,6 +221,7 @@ class NetCommand : public Subcommand {
   bool keep_going_ = false;
   bool no_grammar_ = false;
   bool fixed_waits_ = false;
+  int minimize_budget_ = 64;
 };
 
 class ReplayCommand : public Subcommand {

@@ -39,7 +39,7 @@ struct NetFuzzOptions {
   std::filesystem::path out_dir;
   std::chrono::milliseconds status_interval{1000};
   // Executions spent minimizing each new crash (dropping messages); 0: off.
-  int minimize_budget = 200;
+  int minimize_budget = 64;
 };
 
 struct NetFuzzStats {
