@@ -8,6 +8,7 @@ std::vector<std::unique_ptr<Subcommand>> MakeSubcommands() {
   all.push_back(MakeRunCommand());
   all.push_back(MakeGrammarCommand());
   all.push_back(MakeTriageCommand());
+  all.push_back(MakeCoverageCommand());
   return all;
 }
 

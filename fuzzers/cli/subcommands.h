@@ -13,6 +13,7 @@ std::unique_ptr<Subcommand> MakeListCommand();  // list_command.cc
 std::unique_ptr<Subcommand> MakeRunCommand();
 std::unique_ptr<Subcommand> MakeGrammarCommand();   // run_command.cc
 std::unique_ptr<Subcommand> MakeTriageCommand();    // triage_command.cc
+std::unique_ptr<Subcommand> MakeCoverageCommand();  // coverage_command.cc
 
 std::vector<std::unique_ptr<Subcommand>> MakeSubcommands();
 
