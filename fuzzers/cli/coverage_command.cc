@@ -151,13 +151,12 @@ std::string Cell(const Counts& c) {
   return fmt::format("{}/{} {:.1f}%", c.covered, c.count, 100.0 * static_cast<double>(c.covered) / c.count);
 }
 
-// `path` relative to `base` when below it.
-std::string Display(const fs::path& path, const std::vector<fs::path>& bases) {
-  for (const fs::path& base : bases) {
-    if (base.empty()) continue;
-    const fs::path rel = path.lexically_relative(base);
-    if (!rel.empty() && *rel.begin() != "..") return rel.string();
-  }
+// `path` relative to the source tree when below it, else as it is
+// (component sources fetched elsewhere, headers linked into a build tree).
+std::string Display(const fs::path& path, const fs::path& source_dir) {
+  if (source_dir.empty()) return path.string();
+  const fs::path rel = path.lexically_relative(source_dir);
+  if (!rel.empty() && *rel.begin() != "..") return rel.string();
   return path.string();
 }
 
@@ -363,7 +362,7 @@ class CoverageCommand : public Subcommand {
     try {
       for (const auto& f : data.value("files", nlohmann::json::array())) {
         const std::string name = f.at("filename").get<std::string>();
-        rows.push_back(ReadSummary(f.at("summary"), Display(name, {cov.source_dir, cov.build_dir}), name));
+        rows.push_back(ReadSummary(f.at("summary"), Display(name, cov.source_dir), name));
       }
       std::sort(rows.begin(), rows.end(), [](const FileSummary& a, const FileSummary& b) { return a.file < b.file; });
       rows.push_back(ReadSummary(data.at("totals"), "TOTAL", "totals"));
