@@ -35,6 +35,20 @@ if [ -z "$LIB_FUZZING_ENGINE" ]; then
   echo "oss-fuzz/build.sh: error: \$LIB_FUZZING_ENGINE is empty" >&2
   exit 1
 fi
+# An engine given as a library path (AFL++'s driver, honggfuzz's) must exist.
+for word in $LIB_FUZZING_ENGINE; do
+  if [[ $word == /* && ! -e $word ]]; then
+    echo "oss-fuzz/build.sh: error: \$LIB_FUZZING_ENGINE names $word, which does not exist" >&2
+    exit 1
+  fi
+done
+for tool in "$CC" "$CXX" cmake; do
+  tool=${tool%% *}
+  if ! command -v "$tool" >/dev/null; then
+    echo "oss-fuzz/build.sh: error: $tool not found" >&2
+    exit 1
+  fi
+done
 
 src_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 engine=${FUZZING_ENGINE:-libfuzzer}

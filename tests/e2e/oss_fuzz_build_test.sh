@@ -58,6 +58,26 @@ demo_harnesses=$(harnesses_in "$source_dir"/targets/demo_device/CMakeLists.txt)
 all_harnesses=$(harnesses_in "$source_dir"/targets/*/CMakeLists.txt)
 [ "$(echo "$demo_harnesses" | wc -w)" -ge 4 ] || { echo "FAIL: cannot read the demo harnesses"; exit 1; }
 
+# A broken environment stops build.sh before it configures, with one line saying what is wrong.
+expect_env_error() {  # pattern env-assignments...
+  local pattern=$1 status=0
+  shift
+  (cd "$src" && env -i PATH="$PATH" "$@" bash "$src/scripts/oss-fuzz/build.sh") >"$work/env-error.log" 2>&1 || status=$?
+  if [ $status -eq 0 ] || ! grep -q -- "$pattern" "$work/env-error.log"; then
+    failure "build.sh with $*: exit $status, expected an error saying '$pattern':"; cat "$work/env-error.log"
+  elif [ -e "$work/env-out" ]; then
+    failure "build.sh with $*: wrote \$OUT although the environment is broken"
+  else
+    echo "ok: build.sh with a broken environment: $(tail -n 1 "$work/env-error.log")"
+  fi
+}
+good_env=(CC=clang-14 CXX=clang++-14 CFLAGS= CXXFLAGS= LIB_FUZZING_ENGINE=-fsanitize=fuzzer WORK="$work/env-work")
+expect_env_error '$OUT is not set' "${good_env[@]}"
+expect_env_error '$LIB_FUZZING_ENGINE is empty' "${good_env[@]}" OUT="$work/env-out" LIB_FUZZING_ENGINE=
+expect_env_error 'names /nonexistent/libAFLDriver.a, which does not exist' \
+  "${good_env[@]}" OUT="$work/env-out" LIB_FUZZING_ENGINE=/nonexistent/libAFLDriver.a
+expect_env_error 'no-such-cc not found' "${good_env[@]}" OUT="$work/env-out" CC=no-such-cc
+
 asan_flags="-O1 -fno-omit-frame-pointer -gline-tables-only -fsanitize=address -fsanitize-address-use-after-scope"
 declare -A expected
 for engine in libfuzzer afl; do
