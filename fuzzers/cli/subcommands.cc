@@ -11,6 +11,7 @@ std::vector<std::unique_ptr<Subcommand>> MakeSubcommands() {
   all.push_back(MakeNetCommand());
   all.push_back(MakeReplayCommand());
   all.push_back(MakeCorpusCommand());
+  all.push_back(MakeCoverageCommand());
   return all;
 }
 

@@ -1,0 +1,3 @@
+#!/bin/bash -eu
+# ClusterFuzzLite build: the same as OSS-Fuzz's (scripts/oss-fuzz/build.sh).
+exec "$SRC/iotfuzz/scripts/oss-fuzz/build.sh"
