@@ -245,6 +245,7 @@ class ReplayCommand : public Subcommand {
     net::NetTarget target = target_.Resolve(context, options.reset);
     options.allow_remote = target_.allow_remote;
     options.timeouts.hang = std::chrono::milliseconds(hang_ms_);
+    options.timeouts.linger = std::chrono::milliseconds(20);
     options.work_dir = fs::temp_directory_path() / fmt::format("iotfuzz-replay-{}", getpid());
     grammar::LoadedGrammar loaded = grammar::LoadGrammarFile(target.grammar.string());
     const grammar::Session* session = nullptr;

@@ -210,8 +210,11 @@ SessionRunner::Wait SessionRunner::AwaitAnswer(Connection& connection, const Ser
                            now - last_data >= kSettled;
       if ((s.sleeping && s.runs > runs_before) || settled) {
         // Done with the message: what it sent is in our socket already.
-        while (connection.Read(received, std::chrono::microseconds(0), &datagram) ==
-               Connection::ReadResult::kData) {
+        const auto linger = std::chrono::duration_cast<std::chrono::microseconds>(timeouts_.linger);
+        for (;;) {
+          Connection::ReadResult more = connection.Read(received, linger, &datagram);
+          if (more == Connection::ReadResult::kClosed) return Wait::kClosed;
+          if (more != Connection::ReadResult::kData) break;
           if (transport_ == Transport::kUdp) datagrams.push_back(datagram);
         }
         return Wait::kDone;

@@ -36,6 +36,10 @@ struct SessionTimeouts {
   // a pause after connecting, and after each message reading until nothing
   // arrives for `fixed_receive` (server activity ignored).
   bool fixed_waits = false;
+  // After the server is done with a message, keep reading until nothing
+  // has arrived for this long (0: stop at once). Replays use it: their
+  // transcript matters more than their speed.
+  std::chrono::milliseconds linger{0};
   std::chrono::milliseconds fixed_connect{10};
   std::chrono::milliseconds fixed_receive{1};
 };

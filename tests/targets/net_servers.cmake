@@ -73,11 +73,12 @@ _net_replay_test(libcoap_server ${_sessions}/get_config_block2_szx2.bin
     "^> \\[1\\] block2_first "
     "^<     response \\[response:45\\] \\(83 bytes\\): .*\\{\"device\":\"thermostat-7\",\"report_interval_s\":60"
     "^> \\[6\\] block2_next ")
-# Observe: the registration answered with the reading, a ping answered with a
-# reset, and the new reading before the third datagram notified (21.75).
+# Observe: the registration answered with the reading, and the new reading
+# before the third datagram notified (21.75). (The empty confirmable message
+# in between is answered with a reset in most runs but not all: libcoap's
+# answer to it depends on the notification in flight, so it is not checked.)
 _net_replay_test(libcoap_server ${_sessions}/observe_temperature_register_readings_deregister.bin
     "^<     response \\[response:45\\] \\(18 bytes\\): .*21\\.50$"
-    "^<     response \\[response:00\\] \\(4 bytes\\)"
     "^<     response \\[response:45\\] \\(18 bytes\\): .*21\\.75$")
 # Block1 PUT of config: 2.31 Continue per block, 2.04 Changed at the end,
 # then the new document.
