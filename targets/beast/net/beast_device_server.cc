@@ -36,6 +36,7 @@
 #include <string>
 
 #include "device_api.h"
+#include "fuzzers/harness/server_command_line.h"
 #include "http_connection.h"
 
 // Provided by AFL++'s runtime when built with afl-clang-fast.
@@ -50,45 +51,17 @@ using iotfuzz::beast_targets::DeviceApi;
 // The secret of beast_http_request_fuzzer: seeds carry the tokens it yields.
 constexpr uint64_t kTokenSecret = 0x10cc0ffee5eed001ULL;
 
-[[noreturn]] void Usage(const char* problem) {
-  if (problem) std::fprintf(stderr, "beast_device_server: %s\n", problem);
-  std::fprintf(stderr,
-               "usage: beast_device_server [--bind ADDR] [--port] PORT\n"
-               "  serves the device's REST API over HTTP/1.1 on TCP ADDR:PORT (default ADDR 127.0.0.1)\n");
-  std::exit(2);
-}
-
-int ParsePort(const char* text) {
-  char* end = nullptr;
-  errno = 0;
-  long port = std::strtol(text, &end, 10);
-  if (errno || end == text || *end || port <= 0 || port > 65535) return -1;
-  return static_cast<int>(port);
-}
+constexpr char kUsage[] =
+    "usage: beast_device_server [--bind ADDR] [--port] PORT\n"
+    "  serves the device's REST API over HTTP/1.1 on TCP ADDR:PORT (default ADDR 127.0.0.1)\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string bind_addr = "127.0.0.1";
-  int port = -1;
-  for (int i = 1; i < argc; ++i) {
-    const char* a = argv[i];
-    if (std::strcmp(a, "--bind") == 0) {
-      if (i + 1 >= argc) Usage("--bind needs an address");
-      bind_addr = argv[++i];
-    } else if (std::strcmp(a, "--port") == 0) {
-      if (i + 1 >= argc) Usage("--port needs a port number");
-      if ((port = ParsePort(argv[++i])) < 0) Usage("--port: expected a port number 1-65535");
-    } else if (std::strcmp(a, "-h") == 0 || std::strcmp(a, "--help") == 0) {
-      Usage(nullptr);
-    } else if (a[0] != '-' && port < 0) {
-      if ((port = ParsePort(a)) < 0) Usage("PORT: expected a port number 1-65535");
-    } else {
-      std::fprintf(stderr, "beast_device_server: unexpected argument '%s'\n", a);
-      Usage(nullptr);
-    }
-  }
-  if (port < 0) Usage("no port given");
+  const iotfuzz_server_command_line cl =
+      iotfuzz_server_parse_command_line(argc, argv, "beast_device_server", nullptr, kUsage);
+  const std::string bind_addr = cl.bind_addr;
+  const int port = cl.port;
   boost::system::error_code ec;
   asio::ip::address address = asio::ip::make_address(bind_addr, ec);
   if (ec) {

@@ -46,6 +46,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fuzzers/harness/server_command_line.h"
 #include "net/smart_lock_peripheral.h"
 
 /* Provided by AFL++'s runtime when built with afl-clang-fast. */
@@ -161,22 +162,10 @@ static void serve_connection(int tcp_fd, smart_lock_peripheral* lock, int trace)
   smart_lock_disconnect(lock, b.client_fd, drain_server, &b);
 }
 
-static void usage(const char* problem) {
-  if (problem) fprintf(stderr, "bluez_att_server: %s\n", problem);
-  fprintf(stderr,
-          "usage: bluez_att_server [--bind ADDR] [--trace] [--port] PORT\n"
-          "  serves the smart lock's GATT database over ATT, u16le-framed PDUs on TCP ADDR:PORT\n"
-          "  (default ADDR 127.0.0.1)\n");
-  exit(2);
-}
-
-static int parse_port(const char* text) {
-  char* end = NULL;
-  errno = 0;
-  long port = strtol(text, &end, 10);
-  if (errno || !end || end == text || *end || port <= 0 || port > 65535) return -1;
-  return (int)port;
-}
+static const char kUsage[] =
+    "usage: bluez_att_server [--bind ADDR] [--trace] [--port] PORT\n"
+    "  serves the smart lock's GATT database over ATT, u16le-framed PDUs on TCP ADDR:PORT\n"
+    "  (default ADDR 127.0.0.1)\n";
 
 static int open_listener(const char* addr, int port) {
   struct sockaddr_storage ss;
@@ -211,29 +200,10 @@ static int open_listener(const char* addr, int port) {
 }
 
 int main(int argc, char** argv) {
-  const char* bind_addr = "127.0.0.1";
-  int port = -1;
-  int trace = 0;
-  for (int i = 1; i < argc; ++i) {
-    const char* a = argv[i];
-    if (strcmp(a, "--bind") == 0) {
-      if (i + 1 >= argc) usage("--bind needs an address");
-      bind_addr = argv[++i];
-    } else if (strcmp(a, "--port") == 0) {
-      if (i + 1 >= argc) usage("--port needs a port number");
-      if ((port = parse_port(argv[++i])) < 0) usage("--port: expected a port number 1-65535");
-    } else if (strcmp(a, "--trace") == 0) {
-      trace = 1;
-    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      usage(NULL);
-    } else if (a[0] != '-' && port < 0) {
-      if ((port = parse_port(a)) < 0) usage("PORT: expected a port number 1-65535");
-    } else {
-      fprintf(stderr, "bluez_att_server: unexpected argument '%s'\n", a);
-      usage(NULL);
-    }
-  }
-  if (port < 0) usage("no port given");
+  iotfuzz_server_command_line cl = iotfuzz_server_parse_command_line(argc, argv, "bluez_att_server", "--trace", kUsage);
+  const char* bind_addr = cl.bind_addr;
+  int port = cl.port;
+  int trace = cl.switch_given;
   /* The server may write to a bearer or connection the client has closed. */
   signal(SIGPIPE, SIG_IGN);
   int listener = open_listener(bind_addr, port);

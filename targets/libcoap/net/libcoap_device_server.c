@@ -37,6 +37,7 @@
 
 #include <coap3/coap.h>
 
+#include "fuzzers/harness/server_command_line.h"
 #include "libcoap_device.h"
 #include "libcoap_internals.h"
 
@@ -45,25 +46,13 @@ extern void __afl_manual_init(void) __attribute__((weak));
 
 #define MAX_IDLE_SESSIONS 32
 
-static void usage(const char* problem) {
-  if (problem) fprintf(stderr, "libcoap_device_server: %s\n", problem);
-  fprintf(stderr,
-          "usage: libcoap_device_server [--bind ADDR] [--debug] [--port] PORT\n"
-          "  serves the device's CoAP resources on UDP ADDR:PORT (default ADDR 127.0.0.1)\n");
-  exit(2);
-}
+static const char kUsage[] =
+    "usage: libcoap_device_server [--bind ADDR] [--debug] [--port] PORT\n"
+    "  serves the device's CoAP resources on UDP ADDR:PORT (default ADDR 127.0.0.1)\n";
 
 static void discard_log(coap_log_t level, const char* message) {
   (void)level;
   (void)message;
-}
-
-static int parse_port(const char* text) {
-  char* end = NULL;
-  errno = 0;
-  long port = strtol(text, &end, 10);
-  if (errno || !end || end == text || *end || port <= 0 || port > 65535) return -1;
-  return (int)port;
 }
 
 static int parse_address(const char* text, int port, coap_address_t* out) {
@@ -86,29 +75,11 @@ static int parse_address(const char* text, int port, coap_address_t* out) {
 }
 
 int main(int argc, char** argv) {
-  const char* bind_addr = "127.0.0.1";
-  int port = -1;
-  int debug = 0;
-  for (int i = 1; i < argc; ++i) {
-    const char* a = argv[i];
-    if (strcmp(a, "--bind") == 0) {
-      if (i + 1 >= argc) usage("--bind needs an address");
-      bind_addr = argv[++i];
-    } else if (strcmp(a, "--port") == 0) {
-      if (i + 1 >= argc) usage("--port needs a port number");
-      if ((port = parse_port(argv[++i])) < 0) usage("--port: expected a port number 1-65535");
-    } else if (strcmp(a, "--debug") == 0) {
-      debug = 1;
-    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      usage(NULL);
-    } else if (a[0] != '-' && port < 0) {
-      if ((port = parse_port(a)) < 0) usage("PORT: expected a port number 1-65535");
-    } else {
-      fprintf(stderr, "libcoap_device_server: unexpected argument '%s'\n", a);
-      usage(NULL);
-    }
-  }
-  if (port < 0) usage("no port given");
+  iotfuzz_server_command_line cl =
+      iotfuzz_server_parse_command_line(argc, argv, "libcoap_device_server", "--debug", kUsage);
+  const char* bind_addr = cl.bind_addr;
+  int port = cl.port;
+  int debug = cl.switch_given;
   coap_address_t listen_addr;
   if (parse_address(bind_addr, port, &listen_addr) < 0) {
     fprintf(stderr, "libcoap_device_server: --bind %s: not an IPv4 or IPv6 address\n", bind_addr);
