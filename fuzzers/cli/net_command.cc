@@ -258,10 +258,6 @@ class ReplayCommand : public Subcommand {
     net::ExecResult r = executor.Execute(input);
     executor.Stop();
     fmt::print(context.out, "{}", net::FormatTranscript(r.session));
-    if (context.env.Get("IOTFUZZ_NET_TIMING")) {
-      fmt::print(context.out, "timing: start {} us, connect {} us, session {} us, end {} us\n",
-                 r.timing.start.count(), r.timing.connect.count(), r.timing.session.count(), r.timing.end.count());
-    }
     fmt::print(context.out, "result: {}{}\n", net::VerdictName(r.verdict),
                r.description.empty() ? "" : " (" + r.description + ")");
     if (!r.server_log.empty()) fmt::print(context.out, "--- server output ---\n{}", r.server_log);

@@ -6,10 +6,12 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <functional>
 #include <thread>
 
 #include "fuzzers/common/error.h"
+#include "fuzzers/engine/sanitizer_options.h"
 
 namespace iotfuzz::net {
 
@@ -130,12 +132,24 @@ void NetExecutor::StartServer() {
   launch.argv = command_;
   launch.log_file = log_file_;
   launch.working_dir = options_.work_dir;
-  std::string asan = "abort_on_error=1:detect_leaks=0:symbolize=0:handle_segv=1:handle_abort=1";
-  std::string ubsan = "halt_on_error=1:abort_on_error=1:print_stacktrace=1:symbolize=0";
-  if (!options_.sanitizer_options.empty()) {
-    asan += ":" + options_.sanitizer_options;
-  }
-  launch.env = {{"ASAN_OPTIONS", asan}, {"UBSAN_OPTIONS", ubsan}};
+  // The user's ASAN_OPTIONS and UBSAN_OPTIONS count, except that a report
+  // must end the process (that is how a crash is seen); unsymbolized reports
+  // by default, so a dying server does not wait on a symbolizer.
+  auto sanitizer = [](const char* variable, bool asan) {
+    const char* user = std::getenv(variable);
+    SanitizerOptions o = SanitizerOptions::Parse(user != nullptr ? user : "");
+    o.Set("abort_on_error", "1");
+    o.SetDefault("symbolize", "0");
+    if (asan) {
+      o.SetDefault("detect_leaks", "0");
+    } else {
+      o.Set("halt_on_error", "1");
+      o.SetDefault("print_stacktrace", "1");
+    }
+    return o.ToString();
+  };
+  launch.env = {{"ASAN_OPTIONS", sanitizer("ASAN_OPTIONS", true)},
+                {"UBSAN_OPTIONS", sanitizer("UBSAN_OPTIONS", false)}};
   if (map_) {
     launch.env.emplace_back("__AFL_SHM_ID", std::to_string(map_->id()));
     launch.env.emplace_back("AFL_MAP_SIZE", std::to_string(map_->size()));
@@ -223,13 +237,6 @@ ExecResult NetExecutor::Execute(std::string_view input) {
 
 ExecResult NetExecutor::ExecuteForkserver(std::string_view input) {
   ExecResult result;
-  auto t0 = Clock::now();
-  auto since = [](Clock::time_point& t) {
-    auto now = Clock::now();
-    auto d = std::chrono::duration_cast<std::chrono::microseconds>(now - t);
-    t = now;
-    return d;
-  };
   if (!server_) StartServer();
   map_->Clear();
   const uint64_t log_before = server_->LogSize();
@@ -244,7 +251,6 @@ ExecResult NetExecutor::ExecuteForkserver(std::string_view input) {
     child = server_->ForkChild(options_.startup_timeout);
   }
   ServerActivity activity(child);
-  result.timing.start = since(t0);
   Connection connection;
   try {
     connection = Connection::Open(endpoint_, options_.startup_timeout);
@@ -252,10 +258,8 @@ ExecResult NetExecutor::ExecuteForkserver(std::string_view input) {
     server_->KillChild(options_.startup_timeout);
     throw;
   }
-  result.timing.connect = since(t0);
   result.session = runner_.Run(input, connection, activity, options_.max_messages);
   connection.Abort();
-  result.timing.session = since(t0);
   std::optional<int> status = server_->ChildStatus(milliseconds(0));
   bool killed_by_us = false;
   if (!status && result.session.end != SessionResult::End::kHang) {
@@ -284,7 +288,6 @@ ExecResult NetExecutor::ExecuteForkserver(std::string_view input) {
   if (result.verdict != ExecResult::Verdict::kOk) result.server_log = server_->ReadLog(log_before);
   ReadCoverage(result);
   CheckValidation(result);
-  result.timing.end = since(t0);
   return result;
 }
 

@@ -63,8 +63,6 @@ struct ExecutorOptions {
   size_t max_messages = 256;
   bool allow_remote = false;   // sending to a non-loopback address
   std::filesystem::path work_dir;  // server log and {work_dir}
-  // Extra ASAN_OPTIONS/UBSAN_OPTIONS for the server (abort_on_error is always on).
-  std::string sanitizer_options;
 };
 
 struct ExecResult {
@@ -83,11 +81,6 @@ struct ExecResult {
   std::string server_log;   // what the server wrote during the session (sanitizer report)
   CoverageAccumulator::Novelty novelty = CoverageAccumulator::kNothingNew;
   size_t edges_hit = 0;     // edges this session hit
-  // Where the time went: getting a server (fork), connecting, the session,
-  // and ending it (settling, killing the child).
-  struct Timing {
-    std::chrono::microseconds start{0}, connect{0}, session{0}, end{0};
-  } timing;
 };
 
 const char* VerdictName(ExecResult::Verdict verdict);

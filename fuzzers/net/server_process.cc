@@ -21,11 +21,8 @@ constexpr int kForkserverStatusFd = 199;
 
 // AFL++ forkserver option flags (include/types.h of AFL++ 4.x).
 constexpr uint32_t kOptEnabled = 0x80000001u;
-constexpr uint32_t kOptMapSize = 0x40000000u;
 constexpr uint32_t kOptAutoDict = 0x10000000u;
 constexpr uint32_t kOptSharedMemFuzz = 0x01000000u;
-
-size_t MapSizeFromOptions(uint32_t options) { return ((options & 0x00fffffeu) >> 1) + 1; }
 
 bool WaitReadable(int fd, std::chrono::milliseconds timeout) {
   pollfd p{fd, POLLIN, 0};
@@ -191,7 +188,6 @@ ServerProcess ServerProcess::StartForkserver(const ServerLaunch& launch, std::ch
         why, tail.empty() ? "" : "\n--- server log ---\n", tail);
   }
   if ((hello & kOptEnabled) == kOptEnabled) {
-    if (hello & kOptMapSize) p.announced_map_size_ = MapSizeFromOptions(hello);
     if (hello & (kOptAutoDict | kOptSharedMemFuzz)) {
       // The server waits for our options. Take its dictionary (and throw it
       // away); never ask for shared-memory test cases: sessions go over the
@@ -226,7 +222,6 @@ ServerProcess& ServerProcess::operator=(ServerProcess&& other) noexcept {
     status_fd_ = std::exchange(other.status_fd_, -1);
     child_ = std::exchange(other.child_, -1);
     status_pending_ = std::exchange(other.status_pending_, false);
-    announced_map_size_ = other.announced_map_size_;
     log_file_ = std::move(other.log_file_);
   }
   return *this;

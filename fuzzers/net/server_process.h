@@ -49,8 +49,6 @@ class ServerProcess {
 
   pid_t pid() const { return pid_; }
   bool forkserver() const { return control_fd_ >= 0; }
-  // The coverage map size the instrumented server announced (0: not said).
-  size_t announced_map_size() const { return announced_map_size_; }
 
   // Forkserver: a fresh child; its pid. Throws Error when the forkserver is
   // gone.
@@ -87,7 +85,6 @@ class ServerProcess {
   int status_fd_ = -1;   // we read: pids and statuses
   pid_t child_ = -1;
   bool status_pending_ = false;  // a killed child's status is still in the pipe
-  size_t announced_map_size_ = 0;
   std::filesystem::path log_file_;
 };
 

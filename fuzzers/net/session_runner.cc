@@ -109,34 +109,16 @@ SessionRunner::SessionRunner(const grammar::Grammar& grammar, const grammar::Ses
 
 std::string SessionRunner::MessageBytes(grammar::Tree& tree, NodeId message, bool& is_raw) {
   is_raw = (tree.node(message).flags & grammar::kRaw) != 0;
-  grammar::Tree one;
-  NodeId root = one.CopySubtree(tree, message);
-  one.set_root(root);
-  std::string bytes = serializer_.Serialize(one);
+  // One message alone, in a tree reused from message to message.
+  message_tree_.Clear();
+  message_tree_.set_root(message_tree_.CopySubtree(tree, message));
+  std::string bytes = serializer_.Serialize(message_tree_);
   // A datagram's frame (u16le length) is the container's, not the protocol's.
   if (!is_raw && session_.framing == grammar::SessionFraming::kFrames && transport_ == Transport::kUdp &&
       bytes.size() >= 2) {
     bytes.erase(0, 2);
   }
   return bytes;
-}
-
-std::vector<std::string> SessionRunner::SplitMessages(std::string_view input) {
-  std::vector<std::string> out;
-  parser_.ParseInto(input, parse_, session_.input_rule);
-  grammar::Tree& tree = parse_.tree;
-  NodeId list = grammar::SessionBinder::MessageList(session_, tree);
-  if (list == kNone) {
-    out.emplace_back(input);
-    return out;
-  }
-  bool raw = false;
-  for (NodeId m : tree.Children(list)) out.push_back(MessageBytes(tree, m, raw));
-  // Bytes after the message list the grammar could not explain.
-  for (NodeId c : tree.Children(tree.root())) {
-    if (c != list && (tree.node(c).flags & grammar::kRaw)) out.push_back(MessageBytes(tree, c, raw));
-  }
-  return out;
 }
 
 bool SessionRunner::WaitAsleep(const ServerActivity& activity) {
@@ -356,8 +338,9 @@ SessionResult SessionRunner::Run(std::string_view input, Connection& connection,
   const auto start = Clock::now();
   SessionResult result;
   variables_.clear();
-  parser_.ParseInto(input, parse_, session_.input_rule);
-  grammar::Tree tree = parse_.tree;
+  // The input's own parse: parse_ is for responses.
+  parser_.ParseInto(input, session_parse_, session_.input_rule);
+  grammar::Tree& tree = session_parse_.tree;
   NodeId list = grammar::SessionBinder::MessageList(session_, tree);
   std::vector<NodeId> messages;
   if (list != kNone) messages = tree.Children(list);

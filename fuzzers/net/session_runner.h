@@ -89,10 +89,6 @@ class SessionRunner {
   SessionRunner(const grammar::Grammar& grammar, const grammar::Session& session, Transport transport,
                 SessionTimeouts timeouts = {});
 
-  // The messages of `input` as they would be sent (bindings from responses
-  // not applied): for printing and minimizing.
-  std::vector<std::string> SplitMessages(std::string_view input);
-
   // Runs `input` over `connection`. `activity` watches the server process;
   // invalid means black-box.
   SessionResult Run(std::string_view input, Connection& connection, const ServerActivity& activity,
@@ -124,7 +120,9 @@ class SessionRunner {
   std::vector<grammar::RuleId> response_rules_;  // recv rules, then sent ones (resync)
   std::vector<grammar::ExprId> state_fields_;     // per response rule, kNone when none
   std::vector<const grammar::SessionStep*> accept_steps_;  // per response rule, null when none
-  grammar::ParseResult parse_;
+  grammar::ParseResult parse_;          // responses
+  grammar::ParseResult session_parse_;  // the session input being sent
+  grammar::Tree message_tree_;          // one message, to serialize it alone
   // Per first byte of a response: the rule that explained it last time,
   // tried first (+1; 0 = none yet).
   std::vector<uint16_t> rule_hint_ = std::vector<uint16_t>(256, 0);

@@ -40,6 +40,16 @@ fs::path WorkDir(const std::string& name) {
   return dir;
 }
 
+// The test server, one process for all sessions, working in its own directory.
+ExecutorOptions Persistent(const std::string& name,
+                           std::chrono::milliseconds hang = std::chrono::milliseconds(1000)) {
+  ExecutorOptions o;
+  o.reset = ResetMode::kPersistent;
+  o.work_dir = WorkDir(name);
+  o.timeouts.hang = hang;
+  return o;
+}
+
 NetTarget TestServer() {
   NetTarget t;
   t.name = "test_server";
@@ -54,9 +64,7 @@ NetTarget TestServer() {
 
 TEST_CASE("a value bound from a response is used in a later message") {
   Fixture f(IOTFUZZ_TEST_GRAMMAR, "lines");
-  ExecutorOptions o;
-  o.reset = ResetMode::kPersistent;
-  o.work_dir = WorkDir("bind");
+  ExecutorOptions o = Persistent("bind");
   NetExecutor ex(TestServer(), o, f.loaded.grammar, *f.session);
   ex.Start();
   ExecResult r = ex.Execute("HELLO\nTOKEN 5\nPING\n");
@@ -89,10 +97,7 @@ TEST_CASE("a value bound from a response is used in a later message") {
 
 TEST_CASE("a message without an answer costs no fixed wait") {
   Fixture f(IOTFUZZ_TEST_GRAMMAR, "lines");
-  ExecutorOptions o;
-  o.reset = ResetMode::kPersistent;
-  o.work_dir = WorkDir("quiet");
-  o.timeouts.hang = std::chrono::milliseconds(3000);
+  ExecutorOptions o = Persistent("quiet", std::chrono::milliseconds(3000));
   NetExecutor ex(TestServer(), o, f.loaded.grammar, *f.session);
   ex.Start();
   ExecResult r = ex.Execute("QUIET\nPING\n");
@@ -107,9 +112,7 @@ TEST_CASE("a message without an answer costs no fixed wait") {
 
 TEST_CASE("a crashing server is detected, its report kept, and it is restarted") {
   Fixture f(IOTFUZZ_TEST_GRAMMAR, "lines");
-  ExecutorOptions o;
-  o.reset = ResetMode::kPersistent;
-  o.work_dir = WorkDir("crash");
+  ExecutorOptions o = Persistent("crash");
   NetExecutor ex(TestServer(), o, f.loaded.grammar, *f.session);
   ex.Start();
   ExecResult r = ex.Execute("HELLO\nCRASH\nPING\n");
@@ -127,10 +130,7 @@ TEST_CASE("a crashing server is detected, its report kept, and it is restarted")
 
 TEST_CASE("a server that stops answering yields a hang") {
   Fixture f(IOTFUZZ_TEST_GRAMMAR, "lines");
-  ExecutorOptions o;
-  o.reset = ResetMode::kPersistent;
-  o.work_dir = WorkDir("hang");
-  o.timeouts.hang = std::chrono::milliseconds(300);
+  ExecutorOptions o = Persistent("hang", std::chrono::milliseconds(300));
   NetExecutor ex(TestServer(), o, f.loaded.grammar, *f.session);
   ex.Start();
   ExecResult r = ex.Execute("HELLO\nHANG\n");
