@@ -8,6 +8,7 @@
 #include "fuzzers/cli/subcommands.h"
 #include "fuzzers/common/duration.h"
 #include "fuzzers/common/error.h"
+#include "fuzzers/engine/progress_file.h"
 #include "fuzzers/engine/stop_signal.h"
 #include "fuzzers/grammar/grammar_loader.h"
 #include "fuzzers/net/net_fuzzer.h"
@@ -137,6 +138,13 @@ class NetCommand : public Subcommand {
                     "Sessions spent minimizing each new crash by dropping messages (0: off)")
         ->capture_default_str();
     sub->add_flag("--no-grammar", no_grammar_, "Byte-level mutations only (for comparison)");
+    sub->add_flag("--replay-only", replay_only_,
+                  "Run the corpus (the output directory's and --corpus directories) once, without "
+                  "generating or mutating sessions: a regression check");
+    sub->add_option("--progress-file", progress_file_,
+                    "Also write the run's figures to this JSON file about once a second "
+                    "(replaced atomically; read by iotfuzz campaign)")
+        ->type_name("FILE");
     sub->add_flag("--fixed-waits", fixed_waits_,
                   "Wait like AFLNet-style executors (10 ms after connecting, read until 1 ms of silence "
                   "after each message) instead of watching the server: a baseline for benchmarks");
@@ -159,6 +167,7 @@ class NetCommand : public Subcommand {
     options.keep_going = keep_going_;
     options.minimize_budget = minimize_budget_;
     options.use_grammar = !no_grammar_;
+    options.replay_only = replay_only_;
     options.max_size = max_size_;
     for (const auto& c : corpus_) options.corpus_dirs.emplace_back(c);
     std::string safe_name = target.name;
@@ -168,7 +177,10 @@ class NetCommand : public Subcommand {
     options.out_dir = out_.empty() ? fs::path("iotfuzz-out") / safe_name / "net" : fs::path(out_);
     const bool ci = context.env.Get("CI").value_or("") == "true";
     const bool tty = isatty(fileno(context.err)) && !ci;
-    options.status_interval = std::chrono::milliseconds(tty ? 500 : 10000);
+    // Lines on stderr every 10 s without a terminal; a progress file wants a
+    // figure about once a second.
+    const std::chrono::milliseconds line_interval(tty ? 500 : 10000);
+    options.status_interval = progress_file_.empty() ? line_interval : std::chrono::milliseconds(tty ? 500 : 1000);
 
     fmt::print(context.err, "iotfuzz: network fuzzing {} ({}, reset {}, {}, seed {}) into {}\n", target.name,
                target.transport == net::Transport::kTcp ? "tcp" : "udp", net::ResetModeName(options.executor.reset),
@@ -176,7 +188,29 @@ class NetCommand : public Subcommand {
     std::fflush(context.err);
     StopSignal stop_signal;
     net::NetFuzzer fuzzer(target, options);
+    auto last_line = std::chrono::steady_clock::now() - line_interval;
+    auto write_progress = [&](const net::NetFuzzStats& s, bool finished) {
+      if (progress_file_.empty()) return;
+      ProgressRecord r;
+      r.elapsed_seconds = s.seconds;
+      r.execs = s.sessions;
+      r.execs_per_sec = s.sessions_per_second();
+      r.edges = s.edges;
+      r.corpus = s.corpus;
+      r.crashes = s.crashes + s.invalid_accepted + s.unreachable;
+      r.hangs = s.hangs;
+      r.finished = finished;
+      try {
+        WriteProgressFile(progress_file_, r);
+      } catch (const Error&) {
+        // Progress is for display only.
+      }
+    };
     auto status = [&](const net::NetFuzzStats& s) {
+      write_progress(s, false);
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_line < line_interval) return;
+      last_line = now;
       std::string line = fmt::format(
           "sessions {} ({:.0f}/s)  edges {}  states {}  transitions {}  corpus {}  crashes {} ({} unique)  "
           "hangs {}  restarts {}  {:.0f}s",
@@ -195,6 +229,7 @@ class NetCommand : public Subcommand {
       std::fflush(context.err);
     };
     net::NetFuzzStats stats = fuzzer.Run([&] { return stop_signal.requested(); }, status, finding);
+    write_progress(stats, true);
     if (tty) fmt::print(context.err, "\n");
     fmt::print(context.err,
                "iotfuzz: {} sessions in {:.1f} s ({:.0f}/s), {} edges, {} response states, {} transitions, "
@@ -220,6 +255,8 @@ class NetCommand : public Subcommand {
   size_t max_size_ = 4096;
   bool keep_going_ = false;
   bool no_grammar_ = false;
+  bool replay_only_ = false;
+  std::string progress_file_;
   bool fixed_waits_ = false;
   int minimize_budget_ = 64;
 };

@@ -15,6 +15,7 @@
 #include "fuzzers/common/duration.h"
 #include "fuzzers/common/error.h"
 #include "fuzzers/engine/fuzzer_runner.h"
+#include "fuzzers/engine/progress_file.h"
 #include "fuzzers/engine/run_summary.h"
 #include "fuzzers/engine/status_printer.h"
 #include "fuzzers/engine/stop_signal.h"
@@ -125,6 +126,10 @@ class RunCommand : public Subcommand {
                   "Byte-level mutation only, even when the harness has a grammar (for comparison)");
     sub->add_flag("--keep-going", keep_going_,
                   "Go on after crashes (libFuzzer fork mode); AFL++ always does");
+    sub->add_option("--progress-file", progress_file_,
+                    "Also write the run's figures to this JSON file about once a second "
+                    "(replaced atomically; read by iotfuzz campaign)")
+        ->type_name("FILE");
     sub->footer(
         "Arguments after '--' go to the engine (libFuzzer: -flag=value overrides iotfuzz's).\n"
         "Exit status: 0 no finding, 2 findings, 1 error.");
@@ -196,7 +201,12 @@ class RunCommand : public Subcommand {
     RunOutcome outcome;
     {
       StopSignal stop;
-      outcome = runner->Run(printer, &stop);
+      if (progress_file_.empty()) {
+        outcome = runner->Run(printer, &stop);
+      } else {
+        ProgressFileWriter progress(progress_file_, &printer);
+        outcome = runner->Run(progress, &stop);
+      }
     }
 
     RunSummary summary(config, outcome, {context.version, manifest.variant, manifest.build_dir},
@@ -226,6 +236,7 @@ class RunCommand : public Subcommand {
   CLI::Option* seed_option_ = nullptr;
   bool keep_going_ = false;
   bool no_grammar_ = false;
+  std::string progress_file_;
 };
 
 }  // namespace

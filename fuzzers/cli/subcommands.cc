@@ -12,6 +12,7 @@ std::vector<std::unique_ptr<Subcommand>> MakeSubcommands() {
   all.push_back(MakeReplayCommand());
   all.push_back(MakeCorpusCommand());
   all.push_back(MakeCoverageCommand());
+  all.push_back(MakeCampaignCommand());
   return all;
 }
 

@@ -16,7 +16,8 @@ std::unique_ptr<Subcommand> MakeTriageCommand();    // triage_command.cc
 std::unique_ptr<Subcommand> MakeNetCommand();       // net_command.cc
 std::unique_ptr<Subcommand> MakeReplayCommand();    // net_command.cc
 std::unique_ptr<Subcommand> MakeCorpusCommand();    // corpus_command.cc
-std::unique_ptr<Subcommand> MakeCoverageCommand();  // coverage_command.cc
+std::unique_ptr<Subcommand> MakeCoverageCommand();
+std::unique_ptr<Subcommand> MakeCampaignCommand();  // coverage_command.cc
 
 std::vector<std::unique_ptr<Subcommand>> MakeSubcommands();
 

@@ -248,7 +248,7 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
     grammar::GeneratorLimits limits;
     limits.max_bytes = static_cast<uint32_t>(o.max_size);
     grammar::Generator generator(g, limits);
-    for (size_t i = 0; i < o.generated_seeds; ++i) {
+    for (size_t i = 0; i < (o.replay_only ? 0 : o.generated_seeds); ++i) {
       grammar::Tree t = generator.GenerateSession(*s.session, rng);
       std::string bytes = s.mutation->serializer().Serialize(t);
       if (!bytes.empty() && bytes.size() <= o.max_size) seeds.push_back(std::move(bytes));
@@ -381,7 +381,7 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
   if (s.queue.empty()) s.queue.push_back(std::string());
 
   std::string mutated;
-  while (!out_of_budget()) {
+  while (!o.replay_only && !out_of_budget()) {
     const std::string& parent =
         rng.Below(2) == 0 && s.queue.size() > 16 ? s.queue[s.queue.size() - 1 - rng.Below(16)]
                                                 : s.queue[rng.Below(s.queue.size())];

@@ -33,6 +33,9 @@ struct NetFuzzOptions {
   std::chrono::seconds max_time{0};      // 0: no limit
   bool keep_going = false;               // continue after a crash
   bool use_grammar = true;               // false: byte-level mutations only
+  // Runs the seeds of the output directory's corpus and `corpus_dirs` once
+  // and stops: no generated seeds, no mutation (regression checks).
+  bool replay_only = false;
   size_t max_size = 4096;                // bytes per session input
   size_t generated_seeds = 16;           // sessions generated from the grammar at start
   std::vector<std::filesystem::path> corpus_dirs;  // extra seeds, read only
