@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -151,6 +152,7 @@ class ChildJob : public Job {
 
   std::string detail() const override { return what_; }
   std::vector<std::string> commands() const override { return {Quote(argv_)}; }
+  int pid() const override { return process_ && !process_->reaped() ? process_->pid() : 0; }
 
  protected:
   std::vector<std::string> argv_;
@@ -505,6 +507,23 @@ std::vector<fs::path> ListInputs(const std::vector<fs::path>& dirs) {
     out.insert(out.end(), files.begin(), files.end());
   }
   return out;
+}
+
+bool StopLeftoverProcess(int pid, const fs::path& out) {
+  if (pid <= 1) return false;
+  std::string cmdline = ReadText(fs::path("/proc") / std::to_string(pid) / "cmdline");
+  std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+  if (cmdline.find("iotfuzz") == std::string::npos || cmdline.find(out.string()) == std::string::npos) return false;
+  ::kill(-pid, SIGINT);
+  for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) {
+    // Not our child: it cannot be reaped here, only waited for.
+    std::string stat = ReadText(fs::path("/proc") / std::to_string(pid) / "stat");
+    const auto close = stat.rfind(')');
+    if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z') break;
+    ::usleep(100000);
+  }
+  ::kill(-pid, SIGKILL);
+  return true;
 }
 
 void RecoverInterruptedMerge(const fs::path& corpus) {

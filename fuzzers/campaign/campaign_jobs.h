@@ -73,7 +73,15 @@ class Job {
   virtual std::string detail() const = 0;  // what it did, in words
   // The command lines it ran (for the log and the report).
   virtual std::vector<std::string> commands() const = 0;
+  // The process (group leader) running now, 0 when none: kept in the state,
+  // so a resumed campaign can stop what a killed one left running.
+  virtual int pid() const { return 0; }
 };
+
+// Stops the process group `pid` left running by a campaign that was killed,
+// if it is still an iotfuzz process writing below `out`. Returns true when
+// there was one.
+bool StopLeftoverProcess(int pid, const std::filesystem::path& out);
 
 // The job for `target` in the configured mode. `budget` is what is left of
 // the target's time budget (resumed campaigns), or its whole budget.

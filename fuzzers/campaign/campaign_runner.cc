@@ -161,7 +161,13 @@ struct CampaignRunner::Impl {
       TargetRecord rec;
       if (TargetRecord* old = st.Find(t.name)) rec = *old;
       rec.planned = t;
-      if (rec.status == JobStatus::kRunning) rec.status = JobStatus::kWaiting;  // killed while running
+      if (rec.status == JobStatus::kRunning) {  // the campaign was killed while it ran
+        if (StopLeftoverProcess(rec.pid, layout.out)) {
+          st.notes.push_back(fmt::format("{}: stopped process {} left running by the killed campaign", t.name, rec.pid));
+        }
+        rec.status = JobStatus::kWaiting;
+      }
+      rec.pid = 0;
       if (rec.status == JobStatus::kFailed) rec.status = JobStatus::kWaiting;   // a resume tries again
       rec.log = layout.Log(t.name).string();
       records.push_back(std::move(rec));
@@ -200,6 +206,7 @@ struct CampaignRunner::Impl {
         << fmt::format("{}: {}\n", r.planned.name, fmt::join(job->commands(), "\n  "));
     r.status = JobStatus::kRunning;
     r.error.clear();
+    r.pid = job->pid();
     running.push_back({&r, std::move(job), r.elapsed_seconds, Clock::now()});
   }
 
@@ -217,6 +224,7 @@ struct CampaignRunner::Impl {
   void Finish(Running& j) {
     Sample(j);
     TargetRecord& r = *j.record;
+    r.pid = 0;
     r.elapsed_seconds = j.elapsed_before + std::chrono::duration<double>(Clock::now() - j.started).count();
     r.exit_code = j.job->exit_code();
     r.detail = j.job->detail();

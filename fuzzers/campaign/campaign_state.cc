@@ -149,6 +149,7 @@ json CampaignState::ToJson() const {
                   {"error", t.error},
                   {"detail", t.detail},
                   {"log", t.log},
+                  {"pid", t.pid},
                   {"progress", ProgressJson(t.progress)},
                   {"timeline", std::move(timeline)}});
   }
@@ -239,6 +240,7 @@ CampaignState CampaignState::FromJson(const json& j, const std::string& file_nam
     rec.error = r.String(t, path, "error");
     rec.detail = r.String(t, path, "detail");
     rec.log = r.String(t, path, "log");
+    rec.pid = r.Integer(t, path, "pid", 0);
     const json& p = r.Get(t, path, "progress");
     if (!p.is_null()) {
       const std::string pp = path + ".progress";

@@ -43,6 +43,7 @@ struct TargetRecord {
   ProgressRecord progress;     // latest figures
   std::vector<TimelinePoint> timeline;
   std::string log;             // its log file
+  int pid = 0;                 // its process while running (see Job::pid)
 
   // Appends `p` unless it adds nothing (same edges and less than `min_gap`
   // seconds after the previous point); keeps at most `max_points`, thinning
