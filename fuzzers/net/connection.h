@@ -94,6 +94,12 @@ class ServerActivity {
     uint64_t runs = 0;       // times scheduled onto a CPU so far
   };
   Sample Read() const;
+  // The two halves of Read, in the order Read takes them (the run count,
+  // then the state): a caller that sees the run count unchanged since a
+  // message was sent can skip the state, which cannot tell it anything yet.
+  // ReadRuns sets `alive` false when the process is gone.
+  Sample ReadRuns() const;
+  void ReadState(Sample& sample) const;
 
  private:
   int stat_fd_ = -1;

@@ -154,7 +154,7 @@ void NetExecutor::StartServer() {
     launch.env.emplace_back("__AFL_SHM_ID", std::to_string(map_->id()));
     launch.env.emplace_back("AFL_MAP_SIZE", std::to_string(map_->size()));
   }
-  if (options_.reset == ResetMode::kForkserver) {
+  if (options_.reset == ResetMode::kForkserver || PersistentOnForkserver()) {
     if (target_.deferred_forkserver) launch.env.emplace_back("__AFL_DEFER_FORKSRV", "1");
     server_.emplace(ServerProcess::StartForkserver(launch, options_.startup_timeout));
     if (!PortInUse(endpoint_)) {
@@ -165,6 +165,7 @@ void NetExecutor::StartServer() {
           "__afl_manual_init() called after the sockets are bound?)\n--- server log ---\n{}",
           target_.name, endpoint_.ToString(), tail);
     }
+    if (options_.reset == ResetMode::kPersistent) StartPersistentChild();
   } else {
     launch.env.emplace_back("AFL_NO_FORKSRV", "1");
     server_.emplace(ServerProcess::StartPlain(launch));
@@ -188,6 +189,38 @@ void NetExecutor::StartServer() {
     server_activity_ = ServerActivity(server_->pid());
   }
   sessions_since_start_ = 0;
+}
+
+bool NetExecutor::PersistentOnForkserver() const {
+  return options_.reset == ResetMode::kPersistent && target_.instrumented && target_.deferred_forkserver;
+}
+
+void NetExecutor::StartPersistentChild() {
+  pid_t child = server_->ForkChild(options_.startup_timeout);
+  server_activity_ = ServerActivity(child);
+  sessions_since_start_ = 0;
+}
+
+void NetExecutor::RestartPersistent() {
+  if (server_ && server_->forkserver()) {
+    // A fresh child from the fork point: no exec, no initialization. The old
+    // one's status is collected by the fork request.
+    server_->KillChildLater();
+    try {
+      StartPersistentChild();
+      return;
+    } catch (const Error&) {
+      // The forkserver itself is gone: start over.
+    }
+  }
+  server_.reset();
+  server_activity_ = ServerActivity();
+  StartServer();
+}
+
+pid_t NetExecutor::server_pid() const {
+  if (!server_) return -1;
+  return server_->forkserver() ? server_->child() : server_->pid();
 }
 
 void NetExecutor::Stop() {
@@ -214,16 +247,38 @@ void NetExecutor::ReadCoverage(ExecResult& result) {
   result.novelty = accumulator_->Merge(map_->data());
 }
 
-void NetExecutor::Settle(const ServerActivity& activity, milliseconds limit) {
+void NetExecutor::Settle(const ServerActivity& activity, std::optional<uint64_t> runs_before, milliseconds limit) {
   if (!activity.valid()) return;
-  const auto deadline = Clock::now() + limit;
-  auto pause = std::chrono::microseconds(20);
-  while (Clock::now() < deadline) {
+  // A server that stays asleep this long without running never noticed the
+  // close (it does not watch the connection any more).
+  constexpr auto kNotWoken = milliseconds(5);
+  const auto start = Clock::now();
+  const auto deadline = start + limit;
+  auto pause = std::chrono::microseconds(10);
+  for (;;) {
     ServerActivity::Sample s = activity.Read();
-    if (!s.alive || s.sleeping) return;
+    if (!s.alive) return;
+    const auto now = Clock::now();
+    if (s.sleeping && (!runs_before || s.runs > *runs_before || now - start >= kNotWoken)) return;
+    if (now >= deadline) return;
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::microseconds(1000));
   }
+}
+
+std::optional<uint64_t> NetExecutor::CloseConnection(Connection& connection, const SessionResult& session,
+                                                      const ServerActivity& activity) {
+  // Closed by us with the server still holding its end: the server handles
+  // the reset (a broker drops the client's state, sends its will...), and a
+  // crash there belongs to this session: its run count before the close
+  // tells when it has.
+  std::optional<uint64_t> runs;
+  if (activity.valid() && !session.closed_by_server && session.end != SessionResult::End::kHang &&
+      session.end != SessionResult::End::kServerGone) {
+    runs = activity.ReadRuns().runs;
+  }
+  connection.Abort();
+  return runs;
 }
 
 ExecResult NetExecutor::Execute(std::string_view input) {
@@ -259,14 +314,15 @@ ExecResult NetExecutor::ExecuteForkserver(std::string_view input) {
     throw;
   }
   result.session = runner_.Run(input, connection, activity, options_.max_messages);
-  connection.Abort();
+  const std::optional<uint64_t> runs_before_close = CloseConnection(connection, result.session, activity);
   std::optional<int> status = server_->ChildStatus(milliseconds(0));
   bool killed_by_us = false;
   if (!status && result.session.end != SessionResult::End::kHang) {
-    // A child that closed early, or crashes right after its last answer, is
-    // let finish; a dead one's status is on its way from the forkserver.
-    Settle(activity, result.session.end == SessionResult::End::kCompleted ? milliseconds(50)
-                                                                          : options_.timeouts.hang);
+    // A child that closed early, or crashes right after its last answer or
+    // on the close, is let finish; a dead one's status is on its way from
+    // the forkserver.
+    Settle(activity, runs_before_close,
+           result.session.end == SessionResult::End::kCompleted ? milliseconds(50) : options_.timeouts.hang);
     const bool dead = !activity.Read().alive;
     status = server_->ChildStatus(dead ? options_.startup_timeout : milliseconds(0));
   }
@@ -293,10 +349,13 @@ ExecResult NetExecutor::ExecuteForkserver(std::string_view input) {
 
 ExecResult NetExecutor::ExecutePersistent(std::string_view input) {
   ExecResult result;
-  if (!server_ || (options_.restart_every != 0 && sessions_since_start_ >= options_.restart_every)) {
-    if (server_) ++restarts_;
-    server_.reset();
+  if (!server_) {
     StartServer();
+  } else if (server_->forkserver() && server_->child() <= 0) {
+    RestartPersistent();  // the last one crashed, hung or exited
+  } else if (options_.restart_every != 0 && sessions_since_start_ >= options_.restart_every) {
+    ++restarts_;
+    RestartPersistent();
   }
   ++sessions_since_start_;
   if (map_) map_->Clear();
@@ -310,16 +369,28 @@ ExecResult NetExecutor::ExecutePersistent(std::string_view input) {
   }
   if (connection.open()) {
     result.session = runner_.Run(input, connection, server_activity_, options_.max_messages);
-    connection.Abort();
-    if (result.session.end != SessionResult::End::kCompleted) Settle(server_activity_, options_.timeouts.hang);
+    const std::optional<uint64_t> runs_before_close = CloseConnection(connection, result.session, server_activity_);
+    // Whatever the session ends with (a crash on its last message or on the
+    // close included) is seen before the next session, not blamed on it.
+    if (result.session.end != SessionResult::End::kHang) {
+      Settle(server_activity_, runs_before_close,
+             result.session.end == SessionResult::End::kCompleted ? milliseconds(50) : options_.timeouts.hang);
+    }
   }
-  std::optional<int> status = server_->TryReap();
-  if (!status && !server_activity_.Read().alive) {
-    // Dead (a zombie, or gone): collect its status.
-    const auto deadline = Clock::now() + options_.startup_timeout;
-    while (!status && Clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::microseconds(100));
-      status = server_->TryReap();
+  std::optional<int> status;
+  if (server_->forkserver()) {
+    // The server is a forkserver child: its status comes from the forkserver.
+    status = server_->ChildStatus(milliseconds(0));
+    if (!status && !server_activity_.Read().alive) status = server_->ChildStatus(options_.startup_timeout);
+  } else {
+    status = server_->TryReap();
+    if (!status && !server_activity_.Read().alive) {
+      // Dead (a zombie, or gone): collect its status.
+      const auto deadline = Clock::now() + options_.startup_timeout;
+      while (!status && Clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+        status = server_->TryReap();
+      }
     }
   }
   if (status) {
@@ -333,7 +404,13 @@ ExecResult NetExecutor::ExecutePersistent(std::string_view input) {
   if (result.verdict != ExecResult::Verdict::kOk) {
     result.server_log = server_->ReadLog(log_before);
     ++restarts_;
-    server_.reset();  // started again before the next session
+    if (server_->forkserver()) {
+      // A new child is forked before the next session (RestartPersistent).
+      server_->KillChildLater();
+      server_activity_ = ServerActivity();
+    } else {
+      server_.reset();  // started again before the next session
+    }
   }
   ReadCoverage(result);
   CheckValidation(result);

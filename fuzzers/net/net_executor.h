@@ -100,6 +100,9 @@ class NetExecutor {
   bool coverage() const { return map_ != nullptr; }
   size_t edges() const { return accumulator_ ? accumulator_->edges() : 0; }
   uint64_t restarts() const { return restarts_; }
+  // The process serving sessions now (persistent mode on the forkserver: the
+  // forkserver's child); -1 when none runs.
+  pid_t server_pid() const;
   const Endpoint& endpoint() const { return endpoint_; }
   const std::filesystem::path& server_log() const { return log_file_; }
   SessionRunner& runner() { return runner_; }
@@ -108,14 +111,27 @@ class NetExecutor {
 
  private:
   void StartServer();
+  // Persistent mode on an AFL++-instrumented server with a deferred fork
+  // point: the one server is a forkserver child, so a restart (after a crash,
+  // a hang, or every N sessions) costs a fork instead of an exec and the
+  // server's initialization.
+  bool PersistentOnForkserver() const;
+  void StartPersistentChild();
+  void RestartPersistent();
   ExecResult ExecuteForkserver(std::string_view input);
   ExecResult ExecutePersistent(std::string_view input);
   ExecResult ExecuteRemote(std::string_view input);
   void ReadCoverage(ExecResult& result);
   // The validation oracle's verdict, when the server survived the session.
   static void CheckValidation(ExecResult& result);
-  // After a session that ended early: wait until the server sleeps or dies.
-  void Settle(const ServerActivity& activity, std::chrono::milliseconds limit);
+  // Closes the session's connection; the server's run count before the
+  // close when the server still had the connection open (see Settle).
+  static std::optional<uint64_t> CloseConnection(Connection& connection, const SessionResult& session,
+                                                 const ServerActivity& activity);
+  // After a session: wait (up to `limit`) until the server sleeps or dies;
+  // with `runs_before`, until it has also run since then (it handled the
+  // close), unless it stays asleep without running for 5 ms.
+  void Settle(const ServerActivity& activity, std::optional<uint64_t> runs_before, std::chrono::milliseconds limit);
 
   NetTarget target_;
   ExecutorOptions options_;

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "fuzzers/common/atomic_file.h"
+#include "fuzzers/common/background_writer.h"
 #include "fuzzers/common/content_hash.h"
 #include "fuzzers/common/error.h"
 #include "fuzzers/grammar/generator.h"
@@ -132,6 +133,8 @@ struct NetFuzzer::Impl {
   std::set<std::pair<std::string, std::string>> transitions;
   std::map<std::string, int> crash_signatures;  // inputs kept per signature
   NetFuzzStats stats;
+  // Corpus entries are written (and fsynced) while the next sessions run.
+  BackgroundWriter corpus_writer;
 
   std::filesystem::path Dir(const char* name) const { return options.out_dir / name; }
 
@@ -186,7 +189,7 @@ struct NetFuzzer::Impl {
     std::string hash = ContentHashHex(input);
     if (!queue_hashes.insert(hash).second) return;
     queue.push_back(input);
-    if (write) WriteFileAtomically(Dir("corpus") / ("session-" + hash), input);
+    if (write) corpus_writer.Write(Dir("corpus") / ("session-" + hash), input);
   }
 };
 
@@ -400,6 +403,7 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
   }
   report(true);
   s.executor->Stop();
+  s.corpus_writer.Flush();
 
   nlohmann::json summary = {
       {"target", s.target.name},

@@ -178,7 +178,10 @@ SessionRunner::Wait SessionRunner::AwaitAnswer(Connection& connection, const Ser
       return Wait::kClosed;
     }
     if (activity.valid()) {
-      ServerActivity::Sample s = activity.Read();
+      // Not run since the message was sent: while spinning, its state has
+      // nothing to tell yet (one /proc read instead of two).
+      ServerActivity::Sample s = activity.ReadRuns();
+      if (s.runs != runs_before || !spinning || asleep_since != Clock::time_point{}) activity.ReadState(s);
       if (!s.alive) return Wait::kGone;
       // Asleep since it last ran; or, should a wake-up have gone unseen (the
       // message arrived while it was still busy with the one before), asleep
@@ -377,7 +380,7 @@ SessionResult SessionRunner::Run(std::string_view input, Connection& connection,
       }
     }
     const auto sent_at = Clock::now();
-    uint64_t runs_before = activity.valid() ? activity.Read().runs : 0;
+    uint64_t runs_before = activity.valid() ? activity.ReadRuns().runs : 0;
     bool sent = connection.Send(exchange.sent);
     Wait wait = sent ? AwaitAnswer(connection, activity, runs_before, received, datagrams) : Wait::kClosed;
     TakeResponses(received, datagrams, wait != Wait::kDone || i + 1 == messages.size(), exchange, result);

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "fuzzers/common/error.h"
@@ -269,6 +271,98 @@ TEST_CASE("forkserver: a fresh demo device server per session, with edge coverag
   CHECK(accepted.description.find("connack_v311:00") != std::string::npos);
   // The same CONNECT without the reserved flag is no finding.
   CHECK(ex.Execute(connect_clean + ping).verdict == ExecResult::Verdict::kOk);
+  fs::remove_all(o.work_dir);
+}
+
+TEST_CASE("persistent on the forkserver: one server for many sessions, a crash costs a fork, not a new process") {
+  const fs::path binary = IOTFUZZ_DEMO_SERVER_AFL;
+  INFO("demo_device_server_afl comes with the AFL++ child build (scripts/setup installs afl++)");
+  REQUIRE(fs::exists(binary));
+  Fixture f(IOTFUZZ_MQTT_GRAMMAR, "broker_v311");
+  NetTarget t;
+  t.name = "demo_device_mqtt_server";
+  t.binary = binary;
+  t.args = {"--mqtt", "{port}"};
+  t.deferred_forkserver = true;
+  t.instrumented = true;
+  ExecutorOptions o;
+  o.reset = ResetMode::kPersistent;
+  o.work_dir = WorkDir("persistent-forkserver");
+  NetExecutor ex(t, o, f.loaded.grammar, *f.session);
+  ex.Start();
+  REQUIRE(ex.coverage());
+
+  const std::string connect_clean("\x10\x12\x00\x04MQTT\x04\x02\x00\x3c\x00\x06lock-1", 20);
+  const std::string connect_persistent("\x10\x12\x00\x04MQTT\x04\x00\x00\x3c\x00\x06lock-1", 20);
+  const std::string ping("\xc0\x00", 2);
+  const std::string subscribe("\x82\x06\x00\x01\x00\x01#\x02", 8);
+  std::string publish(std::string("\x34\x2f\x00\x03", 4) + "a/b" + std::string("\x00\x07", 2));
+  publish += std::string(40, 'x');
+  const std::string pubrel("\x62\x02\x00\x07", 4);
+  ExecResult first = ex.Execute(connect_clean + ping);
+  REQUIRE(first.verdict == ExecResult::Verdict::kOk);
+  CHECK(first.edges_hit > 50);
+  const pid_t server = ex.server_pid();
+  CHECK(server > 0);
+  ExecResult second = ex.Execute(connect_clean + ping);
+  REQUIRE(second.verdict == ExecResult::Verdict::kOk);
+  CHECK(ex.server_pid() == server);  // one server for both sessions
+  // HUB-1: a persistent session subscribed with QoS 2 is sent a released
+  // QoS 2 message of 40 bytes.
+  ExecResult crash = ex.Execute(connect_persistent + subscribe + publish + pubrel);
+  INFO(FormatTranscript(crash.session) << crash.description << "\n" << crash.server_log);
+  CHECK(crash.verdict == ExecResult::Verdict::kCrash);
+  CHECK(crash.server_log.find("heap-buffer-overflow") != std::string::npos);
+  CHECK(ex.restarts() == 1);
+  // The next session runs in a fresh child of the same forkserver: the
+  // server was not started again (it says "ready" once, at its fork point).
+  ExecResult after = ex.Execute(connect_clean + ping);
+  CHECK(after.verdict == ExecResult::Verdict::kOk);
+  REQUIRE(after.session.exchanges.size() == 2);
+  CHECK(after.session.exchanges[1].responses.at(0).rule == "pingresp");
+  CHECK(ex.server_pid() > 0);
+  CHECK(ex.server_pid() != server);
+  ex.Stop();
+  std::string log;
+  {
+    std::ifstream in(ex.server_log());
+    log.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  size_t ready = 0;
+  for (size_t at = log.find("demo_device_server: ready"); at != std::string::npos;
+       at = log.find("demo_device_server: ready", at + 1)) {
+    ++ready;
+  }
+  CHECK(ready == 1);
+  fs::remove_all(o.work_dir);
+}
+
+TEST_CASE("persistent on the forkserver: restart_every forks a fresh child") {
+  const fs::path binary = IOTFUZZ_DEMO_SERVER_AFL;
+  REQUIRE(fs::exists(binary));
+  Fixture f(IOTFUZZ_MQTT_GRAMMAR, "broker_v311");
+  NetTarget t;
+  t.name = "demo_device_mqtt_server";
+  t.binary = binary;
+  t.args = {"--mqtt", "{port}"};
+  t.deferred_forkserver = true;
+  t.instrumented = true;
+  ExecutorOptions o;
+  o.reset = ResetMode::kPersistent;
+  o.restart_every = 2;
+  o.work_dir = WorkDir("persistent-forkserver-restart");
+  NetExecutor ex(t, o, f.loaded.grammar, *f.session);
+  ex.Start();
+  const std::string connect_clean("\x10\x12\x00\x04MQTT\x04\x02\x00\x3c\x00\x06lock-1", 20);
+  const std::string ping("\xc0\x00", 2);
+  for (int i = 0; i < 5; ++i) {
+    ExecResult r = ex.Execute(connect_clean + ping);
+    INFO("session " << i << "\n" << FormatTranscript(r.session));
+    CHECK(r.verdict == ExecResult::Verdict::kOk);
+    REQUIRE(r.session.exchanges.size() == 2);
+    CHECK(r.session.exchanges[1].responses.at(0).rule == "pingresp");
+  }
+  CHECK(ex.restarts() == 2);  // before the third and the fifth session
   fs::remove_all(o.work_dir);
 }
 
