@@ -16,7 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kKeys[] = {"mode",    "time",          "runs_per_target", "jobs",     "engine",
+constexpr std::string_view kKeys[] = {"mode",    "time",          "runs_per_target", "jobs",     "jobs_per_target", "engine",
                                       "harnesses", "network",     "network_reset",   "seed",     "out",
                                       "baseline", "grammar"};
 
@@ -167,6 +167,8 @@ CampaignConfig ParseCampaignYaml(std::string_view text, const std::string& file_
       config.runs_per_target = reader.Unsigned(value, key, 1, std::numeric_limits<std::uint32_t>::max());
     } else if (key == "jobs") {
       config.jobs = static_cast<unsigned>(reader.Unsigned(value, key, 1, 256));
+    } else if (key == "jobs_per_target") {
+      config.jobs_per_target = static_cast<unsigned>(reader.Unsigned(value, key, 1, 256));
     } else if (key == "engine") {
       const std::string s = reader.Scalar(value, key, "libfuzzer or afl");
       auto engine = EngineFromName(s);

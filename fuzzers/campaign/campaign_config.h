@@ -5,6 +5,7 @@
 //   mode: code-change          # regression | code-change | batch | prune
 //   time: 10m                  # total budget (default 10m code-change, 1h batch)
 //   jobs: 2                    # targets fuzzed at once
+//   jobs_per_target: 1         # engine processes per in-process harness (libFuzzer -fork, AFL++ -M/-S)
 //   engine: libfuzzer          # libfuzzer | afl (in-process harnesses)
 //   harnesses: all             # all | none | [name, ...]
 //   network: all               # all | none | [name, ...]  (network targets)
@@ -59,6 +60,7 @@ struct CampaignConfig {
   // reproducible campaigns (tests, benchmarks).
   std::optional<std::uint64_t> runs_per_target;
   unsigned jobs = 1;
+  unsigned jobs_per_target = 1;  // iotfuzz run --jobs for each in-process harness
   EngineKind engine = EngineKind::kLibFuzzer;
   TargetSelection harnesses;
   TargetSelection network;

@@ -192,6 +192,7 @@ std::unique_ptr<Job> MakeFuzzJob(const JobContext& c, const PlannedTarget& t, st
     argv.insert(argv.end(), {"run", t.name, "--engine", std::string(EngineName(config.engine)), "--keep-going",
                              "--seed", std::to_string(t.seed), "--out", c.layout.Run(t.name).string(), "--corpus",
                              c.layout.Corpus(t.name).string()});
+    if (config.jobs_per_target > 1) argv.insert(argv.end(), {"--jobs", std::to_string(config.jobs_per_target)});
     what = fmt::format("{} run", EngineName(config.engine));
   } else {
     argv.insert(argv.end(), {"net", t.name, "--reset", config.network_reset, "--keep-going", "--seed",

@@ -56,6 +56,7 @@ json ConfigJson(const CampaignConfig& c) {
           {"time_seconds", c.EffectiveTime() ? json(c.EffectiveTime()->count()) : json(nullptr)},
           {"runs_per_target", c.runs_per_target ? json(*c.runs_per_target) : json(nullptr)},
           {"jobs", c.jobs},
+          {"jobs_per_target", c.jobs_per_target},
           {"engine", EngineName(c.engine)},
           {"harnesses", selection(c.harnesses)},
           {"network", selection(c.network)},
@@ -89,6 +90,7 @@ struct CampaignRunner::Impl {
   Clock::time_point started = Clock::now();
   double elapsed_before = 0;  // wall time of earlier attempts of this round
   Clock::time_point last_save;
+  Clock::time_point last_sample;
   Clock::time_point last_view;
   std::size_t view_lines = 0;  // lines of the live block drawn last time
   bool interrupted = false;
@@ -280,10 +282,11 @@ struct CampaignRunner::Impl {
         }
       }
       const auto now = Clock::now();
-      if (now - last_save > std::chrono::seconds(5)) {
+      if (now - last_sample >= std::chrono::seconds(1)) {
         for (auto& j : running) Sample(j);
-        Save();
+        last_sample = now;
       }
+      if (now - last_save > std::chrono::seconds(5)) Save();
       View(false);
       // Sleep up to 200 ms, waking at once on Ctrl-C.
       pollfd pfd{stop != nullptr ? stop->wake_fd() : -1, POLLIN, 0};

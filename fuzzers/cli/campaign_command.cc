@@ -56,6 +56,10 @@ class CampaignCommand : public Subcommand {
     jobs_ = sub->add_option("--jobs", jobs_value_, "Targets run at once (default 1)")
                 ->type_name("N")
                 ->check(CLI::Range(1u, 256u));
+    jobs_per_target_ = sub->add_option("--jobs-per-target", jobs_per_target_value_,
+                                       "Engine processes per in-process harness (libFuzzer -fork=N, AFL++ -M/-S)")
+                           ->type_name("N")
+                           ->check(CLI::Range(1u, 256u));
     engine_ = sub->add_option("--engine", engine_text_, "Engine of the in-process harnesses")
                   ->check(CLI::IsMember({"libfuzzer", "afl"}));
     harnesses_ = sub->add_option("--harnesses", harnesses_text_, "In-process harnesses: all, none, or a,b,c")
@@ -90,6 +94,7 @@ class CampaignCommand : public Subcommand {
       config.time.reset();
     }
     if (jobs_->count() > 0) config.jobs = jobs_value_;
+    if (jobs_per_target_->count() > 0) config.jobs_per_target = jobs_per_target_value_;
     if (engine_->count() > 0) config.engine = *EngineFromName(engine_text_);
     if (harnesses_->count() > 0) config.harnesses = ParseSelection(harnesses_text_, "--harnesses");
     if (network_->count() > 0) config.network = ParseSelection(network_text_, "--network");
@@ -128,6 +133,8 @@ class CampaignCommand : public Subcommand {
   std::uint64_t runs_value_ = 0;
   CLI::Option* jobs_ = nullptr;
   unsigned jobs_value_ = 1;
+  CLI::Option* jobs_per_target_ = nullptr;
+  unsigned jobs_per_target_value_ = 1;
   CLI::Option* engine_ = nullptr;
   std::string engine_text_;
   CLI::Option* harnesses_ = nullptr;

@@ -23,11 +23,12 @@ std::string ErrorOf(std::string_view yaml) {
   return "no error";
 }
 
-TEST_CASE("A campaign file sets every setting; relative paths are taken from its directory") {
+TEST_CASE("A campaign file sets every setting, relative paths taken from its directory") {
   const CampaignConfig c = Parse(
       "mode: batch\n"
       "time: 1h30m\n"
       "jobs: 4\n"
+      "jobs_per_target: 2\n"
       "engine: afl\n"
       "harnesses: [demo_device_http_fuzzer, demo_device_mqtt_fuzzer]\n"
       "network: none\n"
@@ -39,6 +40,7 @@ TEST_CASE("A campaign file sets every setting; relative paths are taken from its
   CHECK(c.mode == CampaignMode::kBatch);
   CHECK(c.time == std::chrono::seconds(5400));
   CHECK(c.jobs == 4);
+  CHECK(c.jobs_per_target == 2);
   CHECK(c.engine == EngineKind::kAfl);
   CHECK(c.harnesses == TargetSelection{false, {"demo_device_http_fuzzer", "demo_device_mqtt_fuzzer"}});
   CHECK(c.network == TargetSelection::None());
@@ -50,7 +52,7 @@ TEST_CASE("A campaign file sets every setting; relative paths are taken from its
   CHECK(c.EffectiveTime() == std::chrono::seconds(5400));
 }
 
-TEST_CASE("Each mode has its default budget; runs per target replace time") {
+TEST_CASE("Each mode has its default budget and runs per target replace time") {
   CampaignConfig c;
   CHECK(c.EffectiveTime() == std::chrono::seconds(600));  // code-change
   c.mode = CampaignMode::kBatch;
@@ -87,7 +89,7 @@ TEST_CASE("A campaign file that cannot be read is named") {
   CHECK(LoadCampaignFile(dir / "sub" / "c.yaml", {}).out_dir == (dir / "sub" / "results").lexically_normal());
 }
 
-TEST_CASE("A baseline lists targets and signatures with comments; bad lines are named") {
+TEST_CASE("A baseline lists targets and signatures with comments and bad lines are named") {
   const Baseline b = Baseline::Parse(
       "# known findings\n"
       "\n"
