@@ -238,6 +238,22 @@ struct CampaignRunner::Impl {
     } else {
       r.status = JobStatus::kDone;
     }
+    const ProgressRecord& p = r.progress;
+    Announce(fmt::format("{} {}: {} in {}, {} execs, {} edges, corpus {}, crashes {}{}", JobStatusName(r.status),
+                         r.planned.name, r.detail, FormatDuration(std::chrono::seconds(static_cast<long>(r.elapsed_seconds))),
+                         FormatCount(static_cast<double>(p.execs)), p.edges, p.corpus, p.crashes + p.hangs,
+                         r.status == JobStatus::kFailed ? " — " + r.error : ""));
+  }
+
+  // A line that stays: above the live block on a terminal, else a plain line.
+  void Announce(const std::string& line) {
+    std::FILE* err = self.err_;
+    if (self.options_.live_view && view_lines > 0) {
+      fmt::print(err, "\x1b[{}F\x1b[J", view_lines);
+      view_lines = 0;
+    }
+    fmt::print(err, "iotfuzz: {}\n", line);
+    std::fflush(err);
   }
 
   // Runs `records`' jobs `jobs` at a time until all have ended or a stop is
