@@ -307,7 +307,8 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
       for (const Response& resp : e.responses) {
         if (resp.accepts) answer = resp.rule;
       }
-      signature = fmt::format("{}.{} lying, answered {}", e.rule, e.invalid_field, answer);
+      signature = fmt::format("{}.{} {}, answered {}", e.rule, e.invalid_field,
+                              e.invalid_present ? "present" : "lying", answer);
     }
     int& kept = s.crash_signatures[std::string(dir) + ": " + signature];
     bool is_new = kept == 0;
