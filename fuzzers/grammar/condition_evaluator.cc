@@ -5,6 +5,7 @@ namespace iotfuzz::grammar {
 uint64_t ConditionEvaluator::Operand(const Tree& tree, NodeId at, ConditionId cond) {
   const Condition& c = g_.conditions[cond];
   if (c.kind == ConditionKind::kConstant) return c.value;
+  if (c.kind == ConditionKind::kBitAnd) return Operand(tree, at, c.lhs) & Operand(tree, at, c.rhs);
   if (c.kind != ConditionKind::kField) return Evaluate(tree, at, cond) ? 1 : 0;
   NodeId node = resolver_.FindRelated(tree, at, resolver_.ConditionField(cond));
   if (node == kNone) return 0;
@@ -20,7 +21,8 @@ uint64_t ConditionEvaluator::Operand(const Tree& tree, NodeId at, ConditionId co
 bool ConditionEvaluator::Evaluate(const Tree& tree, NodeId at, ConditionId cond) {
   const Condition& c = g_.conditions[cond];
   switch (c.kind) {
-    case ConditionKind::kField: case ConditionKind::kConstant: return Operand(tree, at, cond) != 0;
+    case ConditionKind::kField: case ConditionKind::kConstant: case ConditionKind::kBitAnd:
+      return Operand(tree, at, cond) != 0;
     case ConditionKind::kNot: return !Evaluate(tree, at, c.lhs);
     case ConditionKind::kAnd: return Evaluate(tree, at, c.lhs) && Evaluate(tree, at, c.rhs);
     case ConditionKind::kOr: return Evaluate(tree, at, c.lhs) || Evaluate(tree, at, c.rhs);

@@ -112,7 +112,9 @@ struct Constraint {
 };
 
 // A boolean expression over earlier fields, for conditional fields.
-enum class ConditionKind : uint8_t { kField, kConstant, kEq, kNe, kLt, kLe, kGt, kGe, kAnd, kOr, kNot };
+// kBitAnd is a value (`number & 1`), binding tighter than the comparisons;
+// the others are truth values.
+enum class ConditionKind : uint8_t { kField, kConstant, kEq, kNe, kLt, kLe, kGt, kGe, kAnd, kOr, kNot, kBitAnd };
 
 struct Condition {
   ConditionKind kind = ConditionKind::kConstant;
@@ -144,6 +146,13 @@ struct Expr {
   ConditionId condition = kNone;   // kConditional
   Relation relation;
   Constraint constraint;
+  // `must_reject` after an item that is not a number field (a conditional
+  // field, a choice alternative, a group): a message in which this item is
+  // present is invalid input a conforming peer must reject (a CoAP request
+  // with an unrecognized critical option, an HTTP request with both
+  // Content-Length and Transfer-Encoding). Number fields say it through
+  // `constraint.must_reject`, about their value lying.
+  bool must_reject_present = false;
 };
 
 struct Rule {

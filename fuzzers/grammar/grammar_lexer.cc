@@ -99,7 +99,7 @@ class Lexer {
         return;
       }
     }
-    static constexpr std::string_view kOne = "=;|(){}<>?*+,:./!-@";
+    static constexpr std::string_view kOne = "=;|(){}<>?*+,:./!-@&";
     if (kOne.find(c) != std::string_view::npos) {
       t.kind = TokenKind::kPunct;
       t.text = std::string(1, c);

@@ -698,8 +698,13 @@ class Parser {
     }
     if (At().IsWord("must_reject")) {
       const Token& word = At();
-      if (!IsScalar(E(id)) || (E(id).constraint.kind == ConstraintKind::kNone &&
-                               E(id).relation.kind == RelationKind::kNone)) {
+      if (!IsScalar(E(id))) {
+        // Any other item: its presence is what a peer must reject.
+        Take();
+        E(id).must_reject_present = true;
+        return;
+      }
+      if (E(id).constraint.kind == ConstraintKind::kNone && E(id).relation.kind == RelationKind::kNone) {
         Fail(word, "'must_reject' only after a number field's constraint or relation");
       }
       Take();
@@ -979,7 +984,18 @@ class Parser {
     }
     return lhs;
   }
+  // value ['&' value]...: a bitwise and binds tighter than the comparisons
+  // (`number & 1 == 1` tests the low bit).
   ConditionId Operand() {
+    ConditionId lhs = Value();
+    while (At().Is("&")) {
+      SourcePos pos = Take().pos;
+      ConditionId rhs = Value();
+      lhs = NewCondition({ConditionKind::kBitAnd, {}, 0, lhs, rhs, pos});
+    }
+    return lhs;
+  }
+  ConditionId Value() {
     SourcePos pos = At().pos;
     if (At().kind == TokenKind::kInteger) return NewCondition({ConditionKind::kConstant, {}, Take().value, kNone, kNone, pos});
     if (At().kind != TokenKind::kIdentifier) Fail(At(), "a field name or a number in the condition");

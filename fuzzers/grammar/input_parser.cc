@@ -59,11 +59,29 @@ bool InputParser::DemandedValue(ExprId target, NodeId self, RelationKind kind, u
   int64_t sum = 0;
   int64_t multiplier = 1;
   int64_t addend = 0;
+  // Two whole fields stating the same relation (an HTTP request's
+  // Content-Length repeated) are not parts of one value: the first one read
+  // frames the target, and the other is checked against it afterwards like
+  // any relation (a disagreeing one is marked as a lie).
+  NodeId whole = kNone;
+  const std::vector<ExprId>& relations = resolver_.RelationsOn(target);
+  for (size_t i = 0; relations.size() > 1 && i < relations.size(); ++i) {
+    ExprId field_expr = relations[i];
+    const Relation& rel = g_.expr(field_expr).relation;
+    if (rel.kind != kind || rel.codec != RelationCodec::kNone) continue;
+    NodeId field = resolver_.FindRelated(*tree_, parent, field_expr);
+    if (field == kNone || (tree_->node(field).flags & kAbsent)) continue;
+    NodeId read = resolver_.Find(*tree_, field, target);
+    if (read != kNone && read != self) continue;
+    // Nodes are added in input order: the smaller id was read first.
+    if (whole == kNone || field < whole) whole = field;
+  }
   for (ExprId field_expr : resolver_.RelationsOn(target)) {
     const Relation& rel = g_.expr(field_expr).relation;
     if (rel.kind != kind) continue;
     NodeId field = resolver_.FindRelated(*tree_, parent, field_expr);
     if (field == kNone || (tree_->node(field).flags & kAbsent)) continue;
+    if (rel.codec == RelationCodec::kNone && whole != kNone && field != whole) continue;
     // Only a field whose target has not been read yet speaks about this one.
     NodeId read = resolver_.Find(*tree_, field, target);
     if (read != kNone && read != self) continue;

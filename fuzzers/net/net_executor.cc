@@ -236,9 +236,11 @@ void NetExecutor::CheckValidation(ExecResult& result) {
     if (r.accepts) answer = r.state;
   }
   result.verdict = ExecResult::Verdict::kInvalidAccepted;
-  result.description = fmt::format("message {} ({}) has field '{}' = {}, which a peer must reject, and was answered {}",
-                                   result.session.invalid_accepted + 1, e.rule.empty() ? "raw" : e.rule,
-                                   e.invalid_field, e.invalid_value, answer);
+  const std::string what = e.invalid_present ? fmt::format("'{}'", e.invalid_field)
+                                             : fmt::format("field '{}' = {}", e.invalid_field, e.invalid_value);
+  result.description = fmt::format("message {} ({}) has {}, which a peer must reject, and was answered {}",
+                                   result.session.invalid_accepted + 1, e.rule.empty() ? "raw" : e.rule, what,
+                                   answer);
 }
 
 void NetExecutor::ReadCoverage(ExecResult& result) {

@@ -18,6 +18,7 @@
 #include "fuzzers/grammar/serializer.h"
 #include "fuzzers/grammar/session_binder.h"
 #include "fuzzers/mutate/mutation_session.h"
+#include "fuzzers/net/session_minimizer.h"
 
 namespace iotfuzz::net {
 
@@ -138,39 +139,28 @@ struct NetFuzzer::Impl {
 
   std::filesystem::path Dir(const char* name) const { return options.out_dir / name; }
 
-  // Drops messages from a crashing session while the crash keeps its
-  // signature, last message first, within `budget` executions. Returns the
-  // smallest session found and how many messages it has.
-  std::pair<std::string, size_t> Minimize(const std::string& input, const std::string& signature, int budget) {
-    const grammar::Grammar& g = mutation->grammar();
-    grammar::InputParser parser(g);
-    grammar::Serializer serializer(g);
-    std::string current = input;
-    size_t count = 0;
-    bool changed = true;
-    while (changed && budget > 0) {
-      changed = false;
-      grammar::Tree tree = parser.Parse(current, session->input_rule).tree;
-      grammar::NodeId list = grammar::SessionBinder::MessageList(*session, tree);
-      if (list == grammar::kNone) break;
-      std::vector<grammar::NodeId> messages = tree.Children(list);
-      count = messages.size();
-      for (size_t k = messages.size(); k-- > 0 && budget > 0 && messages.size() > 1;) {
-        grammar::Tree candidate_tree = tree;
-        candidate_tree.Remove(messages[k]);
-        std::string candidate = serializer.Serialize(candidate_tree);
-        --budget;
-        ExecResult r = executor->Execute(candidate);
-        ++stats.sessions;
-        if (r.verdict == ExecResult::Verdict::kCrash && CrashSignature(r) == signature) {
-          current = std::move(candidate);
-          count = messages.size() - 1;
-          changed = true;
-          break;
-        }
+  // Minimizes a crashing session (SessionMinimizer: messages dropped, then
+  // the remaining ones shrunk) while the crash keeps its signature, within
+  // `budget` executions. `transcript` gets the last reproducing run's.
+  SessionMinimizeResult Minimize(const std::string& input, const std::string& signature, int budget,
+                                 std::string& transcript) {
+    // A persistent server keeps what earlier sessions left (an MQTT broker's
+    // persistent sessions and subscriptions): each candidate gets a fresh
+    // one, so the minimized session crashes a fresh server as its replay
+    // will. (A forkserver child is fresh anyway.)
+    const bool fresh_server = options.executor.reset == ResetMode::kPersistent;
+    SessionMinimizer minimizer(mutation->grammar(), *session, [&](const std::string& candidate) {
+      if (fresh_server) {
+        executor->Stop();
+        executor->Start();
       }
-    }
-    return {current, count};
+      ExecResult r = executor->Execute(candidate);
+      ++stats.sessions;
+      if (r.verdict != ExecResult::Verdict::kCrash || CrashSignature(r) != signature) return false;
+      transcript = FormatTranscript(r.session);
+      return true;
+    });
+    return minimizer.Minimize(input, static_cast<size_t>(std::max(budget, 0)));
   }
 
   // New response states seen in `r` (transitions are counted, not kept for).
@@ -310,7 +300,8 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
       for (const Response& resp : e.responses) {
         if (resp.accepts) answer = resp.rule;
       }
-      signature = fmt::format("{}.{} lying, answered {}", e.rule, e.invalid_field, answer);
+      signature = fmt::format("{}.{} {}, answered {}", e.rule, e.invalid_field,
+                              e.invalid_present ? "present" : "lying", answer);
     }
     int& kept = s.crash_signatures[std::string(dir) + ": " + signature];
     bool is_new = kept == 0;
@@ -334,13 +325,20 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
       WriteFileAtomically(sig, std::string(dir) + ": " + signature);
       std::string minimized_note;
       if (is_new && r.verdict == ExecResult::Verdict::kCrash && o.minimize_budget > 0) {
-        auto [smallest, messages] = s.Minimize(input, signature, o.minimize_budget);
-        if (smallest != input) {
+        std::string min_transcript;
+        SessionMinimizeResult m = s.Minimize(input, signature, o.minimize_budget, min_transcript);
+        if (m.bytes != input) {
           std::filesystem::path min = base;
           min += ".min";
-          WriteFileAtomically(min, smallest);
-          minimized_note = fmt::format(" (minimized: {} of {} messages in {}.min)", messages,
-                                       r.session.messages_in_input, base.filename().string());
+          WriteFileAtomically(min, m.bytes);
+          std::filesystem::path min_text = min;
+          min_text += ".txt";
+          WriteFileAtomically(min_text, fmt::format("minimized: {}\nremoved: {} message(s), {} byte(s)\n"
+                                                    "signature: {}\n{}",
+                                                    m.Summary(), m.dropped_messages,
+                                                    m.bytes_before - m.bytes.size(), signature, min_transcript));
+          minimized_note = fmt::format(" (minimized: {} of {} messages, {} of {} bytes in {}.min)", m.messages_after,
+                                       m.messages_before, m.bytes.size(), m.bytes_before, base.filename().string());
         }
       }
       NetFinding f{kind, base,

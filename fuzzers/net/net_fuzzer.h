@@ -6,7 +6,10 @@
 //             transitions (pairs of consecutive response states)
 //   crashes/  crash-<hash> (the session), .log (the server's report), .txt
 //             (the transcript: each message and its responses), .min (the
-//             session with the messages the crash does not need dropped)
+//             session minimized: messages the crash does not need dropped,
+//             the others shrunk; SessionMinimizer), .min.txt (how many
+//             messages and bytes were removed, and the transcript of the
+//             minimized session)
 //   hangs/    the same for hangs; unreachable/ for black-box probe failures;
 //   accepted/ for invalid input the server accepted (validation oracle)
 //   summary.json  figures of the run
@@ -41,7 +44,8 @@ struct NetFuzzOptions {
   std::vector<std::filesystem::path> corpus_dirs;  // extra seeds, read only
   std::filesystem::path out_dir;
   std::chrono::milliseconds status_interval{1000};
-  // Executions spent minimizing each new crash (dropping messages); 0: off.
+  // Executions spent minimizing each new crash (dropping and shrinking
+  // messages); 0: off.
   int minimize_budget = 64;
 };
 

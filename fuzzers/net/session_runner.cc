@@ -39,18 +39,46 @@ void FindAcceptStep(const std::vector<SessionStep>& steps, RuleId rule, const Se
   }
 }
 
-// A field marked `must_reject` that lies in the subtree of `node`.
+// The first item of the subtree of `node` (document order) that makes the
+// message invalid input: a number field marked `must_reject` that lies, or an
+// item marked `must_reject` that is present (a conditional field whose
+// condition holds, a choice alternative taken). A present item counts only
+// when nothing before it lies or is unexplained: then the parse reads the
+// bytes as the server does; after a violation it may be a guess (a CoAP
+// payload marker read as an option with a lying delta, and the payload as
+// more options).
 NodeId InvalidField(const grammar::Grammar& g, const grammar::Tree& tree, NodeId node) {
   std::vector<NodeId> stack{node};
+  bool uncertain = false;
   while (!stack.empty()) {
     NodeId id = stack.back();
     stack.pop_back();
     const grammar::Node& n = tree.node(id);
-    if (n.flags & (grammar::kAbsent | grammar::kRaw)) continue;
-    if ((n.flags & grammar::kLying) && n.expr != kNone && g.expr(n.expr).constraint.must_reject) return id;
+    if (n.flags & grammar::kAbsent) continue;
+    if (n.flags & grammar::kRaw) {
+      uncertain = true;
+      continue;
+    }
+    if (n.expr != kNone) {
+      const grammar::Expr& e = g.expr(n.expr);
+      if ((n.flags & grammar::kLying) && e.constraint.must_reject) return id;
+      if (n.flags & grammar::kLying) uncertain = true;
+      if (e.must_reject_present && !uncertain) return id;
+    }
+    // Children pushed last first, so that they are visited in order.
+    const size_t mark = stack.size();
     for (NodeId c = n.first_child; c != kNone; c = tree.node(c).next_sibling) stack.push_back(c);
+    std::reverse(stack.begin() + static_cast<long>(mark), stack.end());
   }
   return kNone;
+}
+
+// The name an invalid item is reported by: its label, else the rule it
+// refers to, else its kind.
+std::string InvalidItemName(const grammar::Expr& e) {
+  if (!e.label.empty()) return e.label;
+  if (e.kind == grammar::ExprKind::kRuleRef) return e.rule_name;
+  return fmt::format("(unnamed {})", grammar::ExprKindName(e.kind));
 }
 
 void CollectStateFields(const std::vector<SessionStep>& steps, RuleId rule, ExprId& field) {
@@ -375,7 +403,8 @@ SessionResult SessionRunner::Run(std::string_view input, Connection& connection,
       NodeId invalid = InvalidField(g_, tree, m);
       if (invalid != kNone) {
         const grammar::Expr& e = g_.expr(tree.node(invalid).expr);
-        exchange.invalid_field = e.label.empty() ? "(unnamed field)" : e.label;
+        exchange.invalid_field = InvalidItemName(e);
+        exchange.invalid_present = e.must_reject_present;
         exchange.invalid_value = tree.node(invalid).value;
       }
     }

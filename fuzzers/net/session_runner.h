@@ -57,9 +57,11 @@ struct MessageExchange {
   std::vector<Response> responses;
   std::chrono::microseconds elapsed{0};
   // The message is invalid input a peer must reject: a field marked
-  // `must_reject` lies (its name and value), empty otherwise.
+  // `must_reject` lies (its name and value), or an item marked `must_reject`
+  // is present (its name; `invalid_present`); empty otherwise.
   std::string invalid_field;
   uint64_t invalid_value = 0;
+  bool invalid_present = false;
 };
 
 struct SessionResult {

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # iotfuzz net and iotfuzz replay from the command line, on the demo device's
 # MQTT broker: a bounded, seeded campaign finds the planted bug HUB-1; the
-# crashing session replays to the same crash; the run resumes from its
-# corpus; a non-loopback target is refused without --allow-remote.
+# crashing session replays to the same crash, and its minimized session too;
+# the run resumes from its corpus; a non-loopback target is refused without
+# --allow-remote. The validation gaps COAP-3 and HTTP-3 replay as "invalid
+# input accepted" on the demo's CoAP and HTTP servers.
 #   net_cli_test.sh IOTFUZZ RESET MAX_SESSIONS
 set -euo pipefail
 iotfuzz=$1 reset=$2 max_sessions=$3
@@ -40,6 +42,41 @@ set -e
 [ "$status" -eq 2 ] || { cat "$work/replay.txt"; fail "replay exited $status, expected 2"; }
 grep -q "heap-buffer-overflow" "$work/replay.txt" || fail "replay did not reproduce the heap-buffer-overflow"
 grep -q "^> \[1\] connect_v311" "$work/replay.txt" || fail "replay does not print the messages"
+
+# The minimized session (messages dropped and shrunk) still crashes the same
+# way, and says what minimizing removed.
+if [ -f "$crash.min" ]; then
+  grep -q "^removed: [0-9]* message(s), [0-9]* byte(s)$" "$crash.min.txt" || fail "no removed-line in $crash.min.txt"
+  [ "$(stat -c %s "$crash.min")" -lt "$(stat -c %s "$crash")" ] || fail "the minimized session is not shorter"
+  set +e
+  "$iotfuzz" replay "$crash.min" demo_device_mqtt_server >"$work/replay-min.txt" 2>&1
+  status=$?
+  set -e
+  [ "$status" -eq 2 ] || { cat "$work/replay-min.txt"; fail "replay of the minimized session exited $status"; }
+  grep -q "heap-buffer-overflow" "$work/replay-min.txt" || fail "the minimized session does not reproduce"
+  echo "minimized: $(head -1 "$crash.min.txt")"
+fi
+
+# COAP-3: GET /battery with the unrecognized critical option 65001, served.
+printf '\x10\x00\x40\x01\x00\x07\xb7battery\xe1\xfc\xd1\x2a' >"$work/coap3.bin"
+set +e
+"$iotfuzz" replay "$work/coap3.bin" demo_device_coap_server >"$work/coap3.txt" 2>&1
+status=$?
+set -e
+[ "$status" -eq 2 ] || { cat "$work/coap3.txt"; fail "COAP-3 replay exited $status, expected 2"; }
+grep -q "^result: invalid input accepted (message 1 (request) has 'unknown_critical'.*answered response:45)" \
+  "$work/coap3.txt" || { cat "$work/coap3.txt"; fail "COAP-3 is not reported as invalid input accepted"; }
+# HTTP-3: Content-Length, then Transfer-Encoding, served with 200.
+printf 'GET /status HTTP/1.1\r\nHost: lock\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' \
+  >"$work/http3.http"
+set +e
+"$iotfuzz" replay "$work/http3.http" demo_device_http_server >"$work/http3.txt" 2>&1
+status=$?
+set -e
+[ "$status" -eq 2 ] || { cat "$work/http3.txt"; fail "HTTP-3 replay exited $status, expected 2"; }
+grep -q "^result: invalid input accepted (.*'request_length_and_chunked'.*answered response:323030)" \
+  "$work/http3.txt" || { cat "$work/http3.txt"; fail "HTTP-3 is not reported as invalid input accepted"; }
+echo "COAP-3 and HTTP-3 replay as invalid input accepted"
 
 # Resuming: the corpus of the first run is read back.
 corpus=$(ls "$work/run/corpus" | wc -l)

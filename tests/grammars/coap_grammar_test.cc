@@ -1,6 +1,7 @@
 // grammars/coap.grammar: loads cleanly, its sessions and message rules
 // generate inputs that parse back exactly, real messages (RFC examples and
 // typical traffic) and the CoAP seed corpora parse completely.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -109,6 +110,50 @@ TEST_CASE("Real CoAP messages parse completely", "[grammars][coap]") {
   CheckExplained(g, "tcp_message", Hex("10 e3 20"), "TCP Pong with Custody");
   CheckExplained(g, "tcp_message", Hex("20 e4 41 0a"), "TCP Release with Hold-Off 10 s");
   CheckExplained(g, "tcp_message", Hex("01 45 07"), "TCP 2.05 without options");
+}
+
+TEST_CASE("An unrecognized critical option is marked for the validation oracle", "[grammars][coap]") {
+  const Grammar& g = Coap();
+  const RuleId request = RuleNamed(g, "request");
+  using Marks = std::vector<std::string>;
+  // CON GET /battery with option 65001 (delta 64990 after Uri-Path 11:
+  // nibble 14, extension 64990 - 269 = 0xfcd1), one byte of value: critical
+  // (odd), experimental, recognized by no general server.
+  const std::string unknown_critical = Hex("40 01 00 01 b7") + "battery" + Hex("e1 fc d1 2a");
+  CheckExplained(g, "request", unknown_critical, "GET with option 65001");
+  CHECK(MustRejectMarks(g, request, unknown_critical) == Marks{"unknown_critical"});
+  // The same with 65000 (even: elective, to be ignored): no mark.
+  const std::string unknown_elective = Hex("40 01 00 01 b7") + "battery" + Hex("e1 fc d0 2a");
+  CheckExplained(g, "request", unknown_elective, "GET with option 65000");
+  CHECK(MustRejectMarks(g, request, unknown_elective).empty());
+  // OCF's registered 2049 and 2053 are critical but registered: no mark.
+  CHECK(MustRejectMarks(g, request, Hex("40 01 00 0f e1 06 f4 01 41 05")).empty());
+  // The unassigned 13 (delta 13: nibble 13, extension 0): marked too.
+  CheckExplained(g, "request", Hex("40 01 00 02 d1 00 07"), "GET with option 13");
+  CHECK(MustRejectMarks(g, request, Hex("40 01 00 02 d1 00 07")) == Marks{"unknown_critical"});
+  // Max-Age (14, registered, delta 13 + 1): no mark.
+  CheckExplained(g, "request", Hex("40 01 00 03 d1 01 07"), "GET with Max-Age");
+  CHECK(MustRejectMarks(g, request, Hex("40 01 00 03 d1 01 07")).empty());
+  // Registered options only (the RFC 7252 GET /temperature): no mark.
+  CHECK(MustRejectMarks(g, request, Hex("42 01 84 9e 51 55 bb") + "temperature").empty());
+  // In the server session, the request's 2.xx answer accepts it.
+  const Session* server = nullptr;
+  for (const Session& s : g.sessions) {
+    if (s.name == "server_session") server = &s;
+  }
+  REQUIRE(server != nullptr);
+  bool accepts_2xx = false;
+  std::function<void(const std::vector<SessionStep>&)> walk = [&](const std::vector<SessionStep>& steps) {
+    for (const SessionStep& step : steps) {
+      if (step.kind == SessionStepKind::kRecv && step.accepts &&
+          step.accept_values == std::vector<uint64_t>{65, 66, 67, 68, 69, 95}) {
+        accepts_2xx = true;
+      }
+      walk(step.body);
+    }
+  };
+  walk(server->steps);
+  CHECK(accepts_2xx);
 }
 
 TEST_CASE("CoAP seed corpora parse completely with the rule of their harness", "[grammars][coap]") {

@@ -217,17 +217,35 @@ TEST_CASE("Framing that contradicts the body is a lie or unexplained", "[grammar
     CHECK(o.exact);
     CHECK(o.raw_bytes + o.lying_fields > 0);
   }
-  SECTION("two Content-Length fields") {
-    ParseOutcome o = ParseWith(g, connection, "POST /a HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc");
-    CHECK(o.exact);
-    CHECK(o.raw_bytes > 0);
+  SECTION("two equal Content-Length fields: explained, not to be rejected") {
+    const std::string twice = "POST /a HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc";
+    CheckExplained(g, "connection", twice, "two equal Content-Length fields");
+    CHECK(MustRejectMarks(g, connection, twice).empty());
   }
-  SECTION("Content-Length and Transfer-Encoding together") {
-    ParseOutcome o = ParseWith(
-        g, connection,
-        "POST /a HTTP/1.1\r\nContent-Length: 8\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+  SECTION("two different Content-Length fields: the second lies, a peer must reject it") {
+    const std::string differ =
+        "POST /a HTTP/1.1\r\nContent-Length: 3\r\nHost: x\r\nContent-Length: 30\r\n\r\nabc";
+    ParseOutcome o = ParseWith(g, connection, differ);
     CHECK(o.exact);
-    CHECK(o.raw_bytes > 0);
+    CHECK(o.raw_bytes == 0);
+    CHECK(o.lying_fields == 1);
+    CHECK(MustRejectMarks(g, connection, differ) == std::vector<std::string>{"length"});
+  }
+  SECTION("Content-Length and Transfer-Encoding together, in either order: a peer must reject them") {
+    const std::string cl_te =
+        "POST /a HTTP/1.1\r\nContent-Length: 8\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+    const std::string te_cl =
+        "GET /status HTTP/1.1\r\nHost: lock\r\nTransfer-Encoding: chunked\r\nAccept: */*\r\n"
+        "content-length: 5\r\n\r\n0\r\n\r\n";
+    for (const std::string& request : {cl_te, te_cl}) {
+      CheckExplained(g, "connection", request, "Content-Length and Transfer-Encoding");
+      CHECK(MustRejectMarks(g, connection, request) == std::vector<std::string>{"request_length_and_chunked"});
+    }
+  }
+  SECTION("one framing field: no mark") {
+    CHECK(MustRejectMarks(g, connection, "POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc").empty());
+    CHECK(MustRejectMarks(g, connection, "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+              .empty());
   }
   SECTION("a chunked HTTP/1.0 request") {
     ParseOutcome o = ParseWith(g, connection, "POST /a HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");

@@ -101,6 +101,24 @@ inline ParseOutcome ParseWith(const Grammar& g, RuleId rule, std::string_view by
   return outcome;
 }
 
+// The validation oracle's marks in the parse of `bytes` as `rule`: the
+// names of items marked `must_reject` that are present, and of number fields
+// marked `must_reject` that lie, in document order.
+inline std::vector<std::string> MustRejectMarks(const Grammar& g, RuleId rule, std::string_view bytes) {
+  InputParser parser(g);
+  ParseResult result = parser.Parse(bytes, rule);
+  std::vector<std::string> marks;
+  for (NodeId id : result.tree.Reachable()) {
+    const Node& n = result.tree.node(id);
+    if (n.expr == kNone || (n.flags & (kAbsent | kRaw))) continue;
+    const Expr& e = g.expr(n.expr);
+    if (e.must_reject_present || ((n.flags & kLying) && e.constraint.must_reject)) {
+      marks.push_back(e.label.empty() ? e.rule_name : e.label);
+    }
+  }
+  return marks;
+}
+
 // `bytes` parses as `rule` byte for byte, without raw bytes or lies.
 inline void CheckExplained(const Grammar& g, std::string_view rule, std::string_view bytes,
                            const std::string& what) {

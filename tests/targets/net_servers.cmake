@@ -86,6 +86,10 @@ _net_replay_test(libcoap_server ${_sessions}/put_config_block1_szx2_then_get.bin
     "^<     response \\[response:5f\\]"
     "^<     response \\[response:44\\]"
     "^<     response \\[response:45\\] .*\\{\"device\":\"thermostat-7\",\"report_interval_s\":30,\"setpoint\"")
+# An unrecognized critical option (65001), marked must_reject in the grammar:
+# 4.02 Bad Option (RFC 7252 5.4.1), so no invalid-input-accepted finding.
+_net_replay_test(libcoap_server ${_sessions}/get_with_unknown_critical_option.bin
+    "^<     response \\[response:82\\] ")
 _net_fuzz_tests(libcoap_server libcoap_device_server)
 _net_usage_test(libcoap_device_server udp)
 
@@ -103,6 +107,12 @@ _net_replay_test(beast_http_server ${_sessions}/firmware_upload_content_length.h
     "^<     response \\[response:323032\\] .*HTTP/1\\.1 202 Accepted"
     "^> \\[3\\] request .*GET /api/v1/firmware"
     "^<     response \\[response:323030\\] .*HTTP/1\\.1 200 OK")
+# Both framing fields, and two different Content-Lengths (marked must_reject
+# in the grammar): 400 Bad Request, so no invalid-input-accepted finding.
+_net_replay_test(beast_http_server ${_sessions}/content_length_and_transfer_encoding.http
+    "^<     response \\[response:343030\\] .*HTTP/1\\.1 400 Bad Request")
+_net_replay_test(beast_http_server ${_sessions}/two_content_lengths.http
+    "^<     response \\[response:343030\\] .*HTTP/1\\.1 400 Bad Request")
 _net_fuzz_tests(beast_http_server beast_device_server)
 _net_usage_test(beast_device_server tcp)
 

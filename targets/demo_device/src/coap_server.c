@@ -179,6 +179,13 @@ static void coap_apply_option(coap_request* req, uint32_t number, const uint8_t*
       coap_set_uint(&req->size1, value, len, 4, 0, req);
       return;
     default:
+      /* PLANTED BUG COAP-3 (validation, no crash): numbers from 2048 up are
+       * taken for vendor options and skipped, critical or not, so a request
+       * with an unrecognised critical option such as 65001 is served instead
+       * of answered with 4.02 Bad Option (RFC 7252 5.4.1). */
+#ifndef SL_WITHOUT_PLANTED_BUGS
+      if (number >= 2048) return;
+#endif
       /* Odd option numbers are critical: an unrecognised one fails the
        * request (If-Match, If-None-Match and the proxy options included). */
       if (number & 1u) req->bad_critical_option = 1;

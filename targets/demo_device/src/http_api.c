@@ -227,6 +227,20 @@ static int http_parse_header_line(const uint8_t* line, size_t len, http_request*
     req->has_content_length = 1;
     req->content_length = n;
   } else if (sl_token_equals_ci(line, name_len, "Transfer-Encoding")) {
+    /* PLANTED BUG HTTP-3 (validation, no crash): a request with both
+     * Content-Length and Transfer-Encoding is a request-smuggling vector
+     * (RFC 9112 6.1: Transfer-Encoding overrides Content-Length, and such a
+     * message ought to be handled as an error). Once a Content-Length has
+     * been read, the field is ignored and the body is taken by
+     * Content-Length, so the request is served. */
+#ifdef SL_WITHOUT_PLANTED_BUGS
+    if (req->has_content_length) {
+      http_error(resp, 400, "both Content-Length and Transfer-Encoding");
+      return -1;
+    }
+#else
+    if (req->has_content_length) return 0;
+#endif
     http_error(resp, 501, "transfer codings are not supported");
     return -1;
   } else if (sl_token_equals_ci(line, name_len, "Authorization")) {

@@ -117,6 +117,91 @@ TEST_CASE("must_reject and accepts declare the validation oracle", "[grammar][se
              Catch::Contains("'must_reject' only after a number field's constraint or relation"));
 }
 
+// The items of `tree` whose expression is marked `must_reject` (present).
+std::vector<std::string> PresentRejected(const Grammar& g, const Tree& tree) {
+  std::vector<std::string> found;
+  for (NodeId id : tree.Reachable()) {
+    const Node& n = tree.node(id);
+    if (n.expr == kNone || (n.flags & (kAbsent | kRaw)) || !g.expr(n.expr).must_reject_present) continue;
+    const Expr& e = g.expr(n.expr);
+    found.push_back(e.label.empty() ? e.rule_name : e.label);
+  }
+  return found;
+}
+
+TEST_CASE("must_reject after a conditional field or a choice alternative marks its presence", "[grammar][session]") {
+  // An option whose odd number the grammar does not know (a bitwise and in
+  // the condition), and a framing alternative no peer may accept.
+  const std::string text =
+      "grammar t;\nstart msg;\n"
+      "msg = kind: u8 number: u8 body: ( known: if (number == 1) u8\n"
+      "                                   critical: if (number & 1 == 1 && number != 1) [a-z] must_reject\n"
+      "                                   elective: if (number & 1 == 0) [a-z] )\n"
+      "      framing: framing ;\n"
+      "framing = <5> plain | <1> both must_reject ;\n"
+      "plain = \"P\" ;\n"
+      "both = \"B\" n: u8 = length(data) data: bytes ;\n";
+  LoadedGrammar loaded = LoadGrammarText(text, "presence.grammar");
+  const Grammar& g = loaded.grammar;
+  int marked = 0;
+  for (const Expr& e : g.exprs) {
+    if (e.must_reject_present) {
+      ++marked;
+      CHECK((e.label == "critical" || e.rule_name == "both"));
+      CHECK_FALSE(e.constraint.must_reject);
+    }
+  }
+  CHECK(marked == 2);
+  InputParser parser(g);
+  Serializer serializer(g);
+  struct Case {
+    std::string input;
+    std::vector<std::string> rejected;
+  };
+  const std::vector<Case> cases = {
+      {std::string("\x00\x01\x07P", 4), {}},              // number 1: known
+      {std::string("\x00\x03" "aP", 4), {"critical"}},    // 3 & 1 == 1: critical
+      {std::string("\x00\x04" "aP", 4), {}},              // 4: elective
+      {std::string("\x00\x04" "aB\x02xy", 7), {"both"}},  // the marked alternative
+      {std::string("\x00\x05" "aB\x00", 5), {"critical", "both"}},
+  };
+  for (const Case& c : cases) {
+    ParseResult r = parser.Parse(c.input);
+    INFO("input of " << c.input.size() << " bytes");
+    CHECK(r.complete());
+    CHECK(serializer.Serialize(r.tree) == c.input);
+    CHECK(PresentRejected(g, r.tree) == c.rejected);
+  }
+  // `&` binds tighter than the comparison, and only inside conditions.
+  CHECK_THAT(FailureReport("grammar t;\nstart a;\na = n: u8 & 1 ;\n"), Catch::Contains("expected"));
+}
+
+TEST_CASE("two fields stating one length: the first frames the field, a different second one lies",
+          "[grammar][session]") {
+  const std::string text =
+      "grammar t;\nstart m;\n"
+      "m = a: u8 = length(body) b: u8 = length(body) must_reject body: bytes ;\n";
+  LoadedGrammar loaded = LoadGrammarText(text, "two_lengths.grammar");
+  const Grammar& g = loaded.grammar;
+  InputParser parser(g);
+  Serializer serializer(g);
+  auto lying = [&](const Tree& tree) {
+    std::vector<std::string> out;
+    for (NodeId id : tree.Reachable()) {
+      const Node& n = tree.node(id);
+      if ((n.flags & kLying) && n.expr != kNone) out.push_back(g.expr(n.expr).label);
+    }
+    return out;
+  };
+  ParseResult same = parser.Parse(std::string("\x02\x02xy", 4));
+  CHECK(same.complete());
+  CHECK(same.lying_fields == 0);
+  ParseResult differ = parser.Parse(std::string("\x02\x03xy", 4));
+  CHECK(differ.complete());
+  CHECK(serializer.Serialize(differ.tree) == std::string("\x02\x03xy", 4));
+  CHECK(lying(differ.tree) == std::vector<std::string>{"b"});
+}
+
 TEST_CASE("Generated sessions follow the steps and carry bound values forward", "[grammar][session]") {
   Grammar g = LoadGrammarText(kSessions, "sessions.grammar").grammar;
   const Session& pub = g.sessions[0];
