@@ -422,7 +422,14 @@ struct CampaignRunner::Impl {
     fmt::print(self.err_, "iotfuzz: triaging the crashes of {} harness{} ({})\n", dirs.size(),
                dirs.size() == 1 ? "" : "es", spec.log_file.string());
     std::fflush(self.err_);
-    Process p = Process::Spawn(spec);
+    std::optional<Process> started;
+    try {
+      started.emplace(Process::Spawn(spec));
+    } catch (const Error& e) {
+      self.state_.errors.push_back(fmt::format("triage: {}", e.what()));
+      return;
+    }
+    Process& p = *started;
     std::optional<ExitStatus> status;
     while (!(status = p.TryWait())) {
       if (stop != nullptr && stop->requested()) {
