@@ -6,9 +6,10 @@
 #  2. regression replays corpora and reproducers; --update-baseline records the
 #     findings; with that baseline the same findings are known (exit 0), with
 #     an empty one they are new again (exit 2);
-#  3. a campaign killed with SIGKILL resumes: the target it had finished is not
+#  3. batch merges corpora after fuzzing, prune merges them alone;
+#  4. a campaign killed with SIGKILL resumes: the target it had finished is not
 #     run again, the one it was running is, and the leftover process is stopped;
-#  4. a malformed campaign file or baseline is an error naming file and line.
+#  5. a malformed campaign file or baseline is an error naming file and line.
 #   campaign_cli_test.sh IOTFUZZ
 set -euo pipefail
 iotfuzz=$1
@@ -72,7 +73,25 @@ set -e
 [ "$status" -eq 2 ] || fail "regression against an empty baseline exited $status, expected 2"
 echo "regression: baseline known, empty baseline new"
 
-# 3. killed and resumed: two targets one after the other; SIGKILL once the
+# 3. batch fuzzes, then merges each harness corpus; prune merges alone.
+set +e
+"$iotfuzz" campaign --mode batch --runs-per-target 2000 --harnesses demo_device_http_fuzzer --network none \
+  --out "$work/b" >"$work/outb.txt" 2>&1
+status=$?
+set -e
+[ "$status" -eq 2 ] || [ "$status" -eq 0 ] || { cat "$work/outb.txt"; fail "batch exited $status"; }
+grep -q 'corpus merged: [0-9]* -> [0-9]* inputs' "$work/outb.txt" || { cat "$work/outb.txt"; fail "batch did not merge the corpus"; }
+before=$(find "$work/c/corpus/demo_device_http_fuzzer" -type f | wc -l)
+"$iotfuzz" campaign --mode prune "${targets[@]}" --out "$work/c" >"$work/outp.txt" 2>&1 ||
+  { cat "$work/outp.txt"; fail "prune failed"; }
+after=$(find "$work/c/corpus/demo_device_http_fuzzer" -type f | wc -l)
+grep -q "corpus merged: $before -> $after inputs" "$work/outp.txt" || { cat "$work/outp.txt"; fail "prune did not report $before -> $after"; }
+[ "$after" -ge 1 ] && [ "$after" -le "$before" ] || fail "prune left $after of $before inputs"
+[ ! -e "$work/c/corpus/demo_device_http_fuzzer.merge" ] && [ ! -e "$work/c/corpus/demo_device_http_fuzzer.pre-merge" ] ||
+  fail "prune left its work directories"
+echo "batch merged its corpus; prune: $before -> $after inputs"
+
+# 4. killed and resumed: two targets one after the other; SIGKILL once the
 # first is done and the second runs.
 setsid "$iotfuzz" campaign --mode code-change --runs-per-target 20000 --harnesses demo_device_http_fuzzer \
   --network demo_device_mqtt_server --jobs 1 --out "$work/k" >"$work/out5.txt" 2>&1 &
@@ -102,7 +121,7 @@ grep -q "stopped process $leftover" "$work/k/campaign.json" || fail "the leftove
 [ "$(field "$work/k/campaign.json" 'j["complete"] and j["resumes"] == 1')" = True ] || fail "the resumed campaign did not complete"
 echo "resume: finished target kept, interrupted target re-run, leftover process $leftover stopped"
 
-# 4. bad input
+# 5. bad input
 printf 'mode: code-change\njobs: lots\n' >"$work/bad.yaml"
 set +e
 "$iotfuzz" campaign --config "$work/bad.yaml" --out "$work/bad" >"$work/out7.txt" 2>&1
