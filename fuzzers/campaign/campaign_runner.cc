@@ -239,10 +239,12 @@ struct CampaignRunner::Impl {
       r.status = JobStatus::kDone;
     }
     const ProgressRecord& p = r.progress;
-    Announce(fmt::format("{} {}: {} in {}, {} execs, {} edges, corpus {}, crashes {}{}", JobStatusName(r.status),
-                         r.planned.name, r.detail, FormatDuration(std::chrono::seconds(static_cast<long>(r.elapsed_seconds))),
-                         FormatCount(static_cast<double>(p.execs)), p.edges, p.corpus, p.crashes + p.hangs,
-                         r.status == JobStatus::kFailed ? " — " + r.error : ""));
+    std::string line = fmt::format("{} {}: {} in {}", JobStatusName(r.status), r.planned.name, r.detail,
+                                   FormatDuration(std::chrono::seconds(static_cast<long>(r.elapsed_seconds))));
+    if (p.execs > 0) line += fmt::format(", {} execs, {} edges", FormatCount(static_cast<double>(p.execs)), p.edges);
+    if (p.execs > 0 || p.corpus > 0) line += fmt::format(", corpus {}, crashes {}", p.corpus, p.crashes + p.hangs);
+    if (r.status == JobStatus::kFailed) line += " — " + r.error;
+    Announce(line);
   }
 
   // A line that stays: above the live block on a terminal, else a plain line.
