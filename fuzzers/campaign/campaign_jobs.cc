@@ -29,22 +29,9 @@ bool Exists(const fs::path& p) {
   return !p.empty() && fs::exists(p, ec);
 }
 
-bool HasFiles(const fs::path& dir) {
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->is_regular_file(ec) && it->path().filename().string()[0] != '.') return true;
-  }
-  return false;
-}
-
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 // The last `n` non-empty lines of a log, for error messages.
 std::string LogTail(const fs::path& log, std::size_t n = 4) {
-  std::string text = ReadText(log);
+  std::string text = ReadFileOrEmpty(log);
   std::vector<std::string> lines;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -372,7 +359,7 @@ class RegressionReplayJob : public Job {
       return;
     }
     const fs::path& input = inputs_[*current_];
-    const std::string bytes = ReadText(input);
+    const std::string bytes = ReadFileOrEmpty(input);
     const std::string prefix = timed_out_ ? "timeout" : "crash";
     try {
       WriteFileAtomically(dir_ / "crashes" / fmt::format("{}-{}", prefix, ContentHashHex(bytes)), bytes);
@@ -512,19 +499,24 @@ std::vector<fs::path> ListInputs(const std::vector<fs::path>& dirs) {
 
 bool StopLeftoverProcess(int pid, const fs::path& out) {
   if (pid <= 1) return false;
-  std::string cmdline = ReadText(fs::path("/proc") / std::to_string(pid) / "cmdline");
+  std::string cmdline = ReadFileOrEmpty(fs::path("/proc") / std::to_string(pid) / "cmdline");
   std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
   if (cmdline.find("iotfuzz") == std::string::npos || cmdline.find(out.string()) == std::string::npos) return false;
   ::kill(-pid, SIGINT);
   for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) {
     // Not our child: it cannot be reaped here, only waited for.
-    std::string stat = ReadText(fs::path("/proc") / std::to_string(pid) / "stat");
+    std::string stat = ReadFileOrEmpty(fs::path("/proc") / std::to_string(pid) / "stat");
     const auto close = stat.rfind(')');
     if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z') break;
     ::usleep(100000);
   }
   ::kill(-pid, SIGKILL);
   return true;
+}
+
+std::string ReadFileOrEmpty(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 void RecoverInterruptedMerge(const fs::path& corpus) {
@@ -595,7 +587,7 @@ std::unique_ptr<Job> MakeJob(const JobContext& c, const PlannedTarget& t, std::o
                            out.string(), "--progress-file", c.layout.Progress(t.name).string()});
   bool any = false;
   for (const fs::path& dir : {c.layout.Net(t.name) / "corpus", c.layout.Reproducers(t.name)}) {
-    if (HasFiles(dir)) {
+    if (!ListInputs({dir}).empty()) {
       argv.insert(argv.end(), {"--corpus", dir.string()});
       any = true;
     }

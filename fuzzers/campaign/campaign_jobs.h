@@ -98,6 +98,10 @@ void RecoverInterruptedMerge(const std::filesystem::path& corpus);
 // Regular files of the directories, sorted by name, hidden files skipped.
 std::vector<std::filesystem::path> ListInputs(const std::vector<std::filesystem::path>& dirs);
 
+// The whole file, or "" when it cannot be read (logs and records that may be
+// missing are read this way).
+std::string ReadFileOrEmpty(const std::filesystem::path& path);
+
 }  // namespace iotfuzz::campaign
 
 #endif  // IOTFUZZ_FUZZERS_CAMPAIGN_CAMPAIGN_JOBS_H_

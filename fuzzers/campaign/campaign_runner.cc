@@ -32,11 +32,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 std::uint64_t Fnv1a64(std::string_view s) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   for (unsigned char c : s) {
@@ -66,8 +61,6 @@ json ConfigJson(const CampaignConfig& c) {
           {"baseline", c.baseline ? json(c.baseline->string()) : json(nullptr)},
           {"grammar", c.use_grammar}};
 }
-
-bool HasCrashFiles(const fs::path& dir) { return !ListInputs({dir}).empty(); }
 
 }  // namespace
 
@@ -188,7 +181,10 @@ struct CampaignRunner::Impl {
     return std::chrono::seconds(std::max(0L, left));
   }
 
-  void StartJob(TargetRecord& r) {
+  using JobFactory = std::function<std::unique_ptr<Job>(TargetRecord&)>;
+
+  // Starts `r`'s job: the mode's job for the target, or what `make` builds.
+  void StartJob(TargetRecord& r, const JobFactory& make) {
     auto remaining = Remaining(r);
     if (remaining && remaining->count() < 2) {
       r.status = JobStatus::kDone;
@@ -196,7 +192,7 @@ struct CampaignRunner::Impl {
     }
     std::unique_ptr<Job> job;
     try {
-      job = MakeJob(context, r.planned, remaining);
+      job = make ? make(r) : MakeJob(context, r.planned, remaining);
       job->Start();
     } catch (const Error& e) {
       r.status = JobStatus::kFailed;
@@ -260,8 +256,7 @@ struct CampaignRunner::Impl {
 
   // Runs `records`' jobs `jobs` at a time until all have ended or a stop is
   // requested.
-  void RunJobs(const std::vector<TargetRecord*>& records, StopSignal* stop,
-               const std::function<std::unique_ptr<Job>(TargetRecord&)>& make = nullptr) {
+  void RunJobs(const std::vector<TargetRecord*>& records, StopSignal* stop, const JobFactory& make = nullptr) {
     std::size_t next = 0;
     const std::size_t slots = std::max(1u, config.jobs);
     while (true) {
@@ -272,21 +267,7 @@ struct CampaignRunner::Impl {
       while (!interrupted && running.size() < slots && next < records.size()) {
         TargetRecord& r = *records[next++];
         if (r.status == JobStatus::kDone) continue;
-        if (make) {
-          std::unique_ptr<Job> job;
-          try {
-            job = make(r);
-            job->Start();
-          } catch (const Error& e) {
-            r.status = JobStatus::kFailed;
-            r.error = e.what();
-            continue;
-          }
-          r.status = JobStatus::kRunning;
-          running.push_back({&r, std::move(job), r.elapsed_seconds, Clock::now()});
-        } else {
-          StartJob(r);
-        }
+        StartJob(r, make);
         Save();
       }
       if (running.empty() && (interrupted || next >= records.size())) break;
@@ -398,7 +379,7 @@ struct CampaignRunner::Impl {
       if (t.planned.kind != TargetKind::kHarness) continue;
       const fs::path run = config.mode == CampaignMode::kRegression ? layout.Regression(t.planned.name)
                                                                     : layout.Run(t.planned.name);
-      if (!HasCrashFiles(run / "crashes")) continue;
+      if (ListInputs({run / "crashes"}).empty()) continue;
       if (!fs::exists(run / "summary.json")) {
         self.state_.notes.push_back(fmt::format("{}: crash files without a run summary (the run did not end); "
                                                 "triaged next time",
@@ -449,7 +430,7 @@ struct CampaignRunner::Impl {
       return;
     }
     const fs::path triage_json = report / "triage.json";
-    json j = json::parse(ReadText(triage_json), nullptr, false);
+    json j = json::parse(ReadFileOrEmpty(triage_json), nullptr, false);
     if (!j.is_object() || !j.contains("findings") || !j["findings"].is_array()) {
       self.state_.errors.push_back(fmt::format("triage wrote no readable report ({})", triage_json.string()));
       return;
@@ -522,7 +503,7 @@ struct CampaignRunner::Impl {
         }
         std::sort(sigs.begin(), sigs.end());
         for (const fs::path& sig : sigs) {
-          const std::string text = ReadText(sig);
+          const std::string text = ReadFileOrEmpty(sig);
           const std::string key = NetFindingSignature(dir, text);
           fs::path session = sig;
           session.replace_extension();
@@ -571,7 +552,7 @@ struct CampaignRunner::Impl {
     fs::path log_file = f.reproducer;
     if (log_file.extension() == ".min") log_file.replace_extension();
     log_file += ".log";
-    std::string log = ReadText(log_file);
+    std::string log = ReadFileOrEmpty(log_file);
     if (log.empty()) return;
     triage::LogSymbolizer symbolizer;
     symbolizer.Add(log);
