@@ -96,9 +96,10 @@ class GrammarCommand : public Subcommand {
       std::vector<std::string> sent, received;
       for (grammar::RuleId r : s.send_rules) sent.push_back(g.rule(r).name);
       for (grammar::RuleId r : s.recv_rules) received.push_back(g.rule(r).name);
-      fmt::print(context.out, "  session {} ({}): sends {}; receives {}\n", s.name,
-                 s.framing == grammar::SessionFraming::kFrames ? "message frames" : "stream",
-                 fmt::join(sent, ", "), received.empty() ? "nothing" : fmt::format("{}", fmt::join(received, ", ")));
+      std::string kind = s.framing == grammar::SessionFraming::kFrames ? "message frames" : "stream";
+      if (!s.connections.empty()) kind += fmt::format(", connections {}", fmt::join(s.connections, ", "));
+      fmt::print(context.out, "  session {} ({}): sends {}; receives {}\n", s.name, kind, fmt::join(sent, ", "),
+                 received.empty() ? "nothing" : fmt::format("{}", fmt::join(received, ", ")));
     }
     return 0;
   }

@@ -294,12 +294,15 @@ NodeId Generator::GenerateInto(Tree& tree, ExprId expr, NodeId parent, Rng& rng,
 namespace {
 
 void PlanSteps(const std::vector<SessionStep>& steps, const std::vector<RuleId>& send_rules, Rng& rng,
-               uint32_t max_repeat, size_t limit, std::vector<uint32_t>& out) {
+               uint32_t max_repeat, size_t limit, std::vector<Generator::PlannedMessage>& out) {
   for (const SessionStep& step : steps) {
     if (out.size() >= limit) return;
     if (step.kind == SessionStepKind::kSend) {
       auto it = std::find(send_rules.begin(), send_rules.end(), step.rule);
-      if (it != send_rules.end()) out.push_back(static_cast<uint32_t>(it - send_rules.begin()));
+      if (it != send_rules.end()) {
+        out.push_back({static_cast<uint32_t>(it - send_rules.begin()),
+                       step.connection == kNone ? 0 : step.connection});
+      }
     } else if (step.kind == SessionStepKind::kEither) {
       if (!step.alternatives.empty()) {
         PlanSteps(step.alternatives[rng.Below(step.alternatives.size())], send_rules, rng, max_repeat, limit, out);
@@ -316,8 +319,8 @@ void PlanSteps(const std::vector<SessionStep>& steps, const std::vector<RuleId>&
 
 }  // namespace
 
-std::vector<uint32_t> Generator::PlanSession(const Session& session, Rng& rng, size_t limit) const {
-  std::vector<uint32_t> plan;
+std::vector<Generator::PlannedMessage> Generator::PlanSession(const Session& session, Rng& rng, size_t limit) const {
+  std::vector<PlannedMessage> plan;
   PlanSteps(session.steps, session.send_rules, rng, limits_.max_repeat, limit, plan);
   return plan;
 }
@@ -326,15 +329,22 @@ Tree Generator::GenerateSession(const Session& session, Rng& rng) {
   Tree tree;
   if (session.message_list == kNone) return tree;
   const Expr& list = g_.expr(session.message_list);
-  std::vector<uint32_t> plan = PlanSession(session, rng, list.max);
+  std::vector<PlannedMessage> plan = PlanSession(session, rng, list.max);
   NodeId root = tree.Add(session.message_list, kNone);
   tree.set_root(root);
   int64_t per_message = static_cast<int64_t>(limits_.max_bytes / std::max<size_t>(plan.size(), 1)) + 32;
-  for (uint32_t alternative : plan) {
+  for (const PlannedMessage& planned : plan) {
     forced_choice_expr_ = session.message_choice;
-    forced_choice_ = alternative;
+    forced_choice_ = planned.alternative;
     budget_ = per_message;
-    Gen(tree, list.children[0], root, rng, 1);
+    NodeId message = Gen(tree, list.children[0], root, rng, 1);
+    if (session.connection_field != kNone && message != kNone) {
+      NodeId connection = SessionBinder::FindField(tree, message, session.connection_field);
+      if (connection != kNone) {
+        tree.node(connection).value = planned.connection;
+        tree.node(connection).flags &= static_cast<uint8_t>(~kExact);
+      }
+    }
   }
   forced_choice_expr_ = kNone;
   forced_choice_ = kNone;

@@ -39,9 +39,15 @@ class Generator {
   // tree of the session's input rule. Values the steps bind and use are not
   // applied here: see SessionBinder.
   Tree GenerateSession(const Session& session, Rng& rng);
-  // The sent rules of one run through the steps, as alternatives of the
-  // session's message choice, at most `limit` of them.
-  std::vector<uint32_t> PlanSession(const Session& session, Rng& rng, size_t limit) const;
+  // One message of a run through a session's steps: the rule it sends, as
+  // an alternative of the session's message choice, and the connection it
+  // goes over (0 in a session of one connection).
+  struct PlannedMessage {
+    uint32_t alternative = 0;
+    uint32_t connection = 0;
+  };
+  // The messages of one run through the steps, at most `limit` of them.
+  std::vector<PlannedMessage> PlanSession(const Session& session, Rng& rng, size_t limit) const;
 
   // Generates `expr` as a new subtree of `tree` below `parent` (which may be
   // kNone); returns its root. Used by the mutator to regenerate a subtree.

@@ -173,6 +173,10 @@ struct Rule {
 //   NAME.message = len: u16le = length(message) message: (R1 | R2 | ...)
 //                                                              (framing frames,
 //                                                   fuzzers/harness/message_frames.h)
+//   NAME.message = connection: u8 len: u16le = length(message)
+//                  message: (R1 | R2 | ...)        (K connections, declared
+//                                              with `connection NAME { ... }`;
+//                                              the index is taken modulo K)
 // where R1, R2... are the rules the session sends. Any order of messages
 // parses back (a message out of protocol order is a session-level lie); the
 // steps say the order the generator follows, the responses the network
@@ -227,6 +231,10 @@ struct SessionStep {
   // kEither: `either { ... } or { ... }`, one of the step lists per run (an
   // MQTT connection is v5 or 3.1.1 from its CONNECT on).
   std::vector<std::vector<SessionStep>> alternatives;
+  // kSend, kRecv: the connection the message goes over, an index into
+  // Session::connections (`connection NAME { ... }`); kNone in a session of
+  // one connection.
+  uint32_t connection = kNone;
 };
 
 struct Session {
@@ -234,6 +242,12 @@ struct Session {
   SourcePos pos;
   SessionFraming framing = SessionFraming::kStream;
   std::vector<SessionStep> steps;
+  // Names of the connections the session opens (`connection NAME { ... }`),
+  // in order of first appearance; empty for a session over one connection.
+  // With connections, every message of an input carries the index of its
+  // connection (`connection_field`) before its frame.
+  std::vector<std::string> connections;
+  ExprId connection_field = kNone;
   RuleId input_rule = kNone;      // NAME: the sent messages as one input
   RuleId message_rule = kNone;    // NAME.message
   ExprId message_list = kNone;    // the repetition, body of input_rule

@@ -274,8 +274,12 @@ class Parser {
       Take();
     }
     Expect("{", "'{' opening the session's steps");
+    session_connections_ = &session.connections;
+    current_connection_ = kNone;
     session.steps = SessionSteps(0);
+    session_connections_ = nullptr;
     if (session.steps.empty()) diags_.Error(name.pos, fmt::format("session '{}' has no steps", name.text));
+    if (!session.connections.empty()) CheckStepsHaveConnections(session.steps);
     if (g_.rule_index.count(name.text)) {
       diags_.Error(name.pos, fmt::format("session '{}' has the name of a rule (line {})", name.text,
                                          g_.rules[g_.rule_index[name.text]].pos.line));
@@ -315,6 +319,30 @@ class Parser {
         Expect("{", "'{' opening the repeated steps");
         step.body = SessionSteps(depth + 1);
         if (step.body.empty()) diags_.Error(step.pos, "'repeat' has no steps");
+      } else if (At().IsWord("connection")) {
+        // The steps of the block go over the named connection; the block
+        // itself is only that, so its steps join the enclosing list.
+        Take();
+        if (current_connection_ != kNone) {
+          diags_.Error(step.pos, fmt::format("'connection' blocks do not nest (this one is inside connection '{}')",
+                                             (*session_connections_)[current_connection_]));
+        }
+        const std::string connection = Identifier("the name of the connection");
+        auto& names = *session_connections_;
+        auto it = std::find(names.begin(), names.end(), connection);
+        if (it == names.end()) {
+          if (names.size() == 255) Fail(At(), "at most 255 connections in a session");
+          names.push_back(connection);
+          it = names.end() - 1;
+        }
+        Expect("{", "'{' opening the steps of the connection");
+        const uint32_t outer = current_connection_;
+        current_connection_ = static_cast<uint32_t>(it - names.begin());
+        std::vector<SessionStep> body = SessionSteps(depth + 1);
+        current_connection_ = outer;
+        if (body.empty()) diags_.Error(step.pos, fmt::format("connection '{}' block has no steps", connection));
+        for (SessionStep& s : body) steps.push_back(std::move(s));
+        continue;
       } else if (At().IsWord("either")) {
         Take();
         step.kind = SessionStepKind::kEither;
@@ -325,11 +353,27 @@ class Parser {
         } while (At().IsWord("or") && (Take(), true));
         if (step.alternatives.size() < 2) diags_.Error(step.pos, "'either' needs at least one 'or { ... }'");
       } else {
-        Fail(At(), "'send', 'recv', 'repeat', 'either' or '}'");
+        Fail(At(), "'send', 'recv', 'repeat', 'either', 'connection' or '}'");
+      }
+      if (step.kind == SessionStepKind::kSend || step.kind == SessionStepKind::kRecv) {
+        step.connection = current_connection_;
       }
       steps.push_back(std::move(step));
     }
     return steps;
+  }
+
+  // In a session with connections, every message goes over a named one.
+  void CheckStepsHaveConnections(const std::vector<SessionStep>& steps) {
+    for (const SessionStep& s : steps) {
+      CheckStepsHaveConnections(s.body);
+      for (const auto& alternative : s.alternatives) CheckStepsHaveConnections(alternative);
+      if ((s.kind == SessionStepKind::kSend || s.kind == SessionStepKind::kRecv) && s.connection == kNone) {
+        diags_.Error(s.pos, fmt::format("'{}' is outside every 'connection' block, in a session with connections "
+                                        "(put it in 'connection NAME {{ ... }}')",
+                                        s.rule_name));
+      }
+    }
   }
 
   // A field path: name(.name)*
@@ -459,7 +503,7 @@ class Parser {
       E(choice).weights.push_back(1);
     }
     ExprId message_body = choice;
-    if (session.framing == SessionFraming::kFrames) {
+    if (session.framing == SessionFraming::kFrames || !session.connections.empty()) {
       E(choice).label = "message";
       ExprId len = NewExpr(ExprKind::kInteger, pos);
       E(len).label = "len";
@@ -470,6 +514,13 @@ class Parser {
       E(len).relation.pos = pos;
       message_body = NewExpr(ExprKind::kSequence, pos);
       E(message_body).children = {len, choice};
+      if (!session.connections.empty()) {
+        ExprId connection = NewExpr(ExprKind::kInteger, pos);
+        E(connection).label = "connection";
+        E(connection).width = 1;  // any value: taken modulo the number of connections
+        E(message_body).children.insert(E(message_body).children.begin(), connection);
+        session.connection_field = connection;
+      }
     }
     std::string message_name = session.name + ".message";
     ExprId message_ref = NewExpr(ExprKind::kRuleRef, pos);
@@ -1091,6 +1142,10 @@ class Parser {
   DiagnosticList& diags_;
   Token start_token_;
   int nesting_ = 0;
+  // While a session is parsed: its connection names, and the index of the
+  // `connection` block the steps being read are in (kNone outside).
+  std::vector<std::string>* session_connections_ = nullptr;
+  uint32_t current_connection_ = kNone;
 };
 
 }  // namespace

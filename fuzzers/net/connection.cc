@@ -129,6 +129,32 @@ Connection Connection::Open(const Endpoint& endpoint, std::chrono::milliseconds 
   }
 }
 
+Connection& ConnectionSet::Open(size_t index) {
+  if (index >= connections_.size()) {
+    connections_.resize(index + 1);
+    closed_.resize(index + 1, false);
+  }
+  if (!connections_[index].open() && !closed_[index]) connections_[index] = Connection::Open(endpoint_, open_timeout_);
+  return connections_[index];
+}
+
+Connection& ConnectionSet::at(size_t index) {
+  if (index >= connections_.size()) {
+    connections_.resize(index + 1);
+    closed_.resize(index + 1, false);
+  }
+  return connections_[index];
+}
+
+void ConnectionSet::MarkClosed(size_t index) {
+  at(index);
+  closed_[index] = true;
+}
+
+void ConnectionSet::AbortAll() {
+  for (Connection& c : connections_) c.Abort();
+}
+
 Connection::Connection(Connection&& other) noexcept { *this = std::move(other); }
 
 Connection& Connection::operator=(Connection&& other) noexcept {

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace iotfuzz::net {
 
@@ -70,6 +71,35 @@ class Connection {
  private:
   int fd_ = -1;
   Transport transport_ = Transport::kTcp;
+};
+
+// The connections of one session to one endpoint. Index 0 is opened before
+// the session starts (Open); the others the first time a message goes over
+// them (a session with `connection NAME { ... }` blocks: an MQTT subscriber
+// and a publisher). A connection the server closed stays closed.
+class ConnectionSet {
+ public:
+  ConnectionSet(const Endpoint& endpoint, std::chrono::milliseconds open_timeout)
+      : endpoint_(endpoint), open_timeout_(open_timeout) {}
+
+  // Opens connection `index` now unless it is open or was closed; throws
+  // Error (with the reason) when it cannot be opened.
+  Connection& Open(size_t index);
+  // Connection `index`, which may be closed or never opened (then !open()).
+  Connection& at(size_t index);
+  // Slots so far: one more than the highest index opened.
+  size_t size() const { return connections_.size(); }
+  bool closed(size_t index) const { return index < closed_.size() && closed_[index]; }
+  // The server closed connection `index`: no message goes over it again.
+  void MarkClosed(size_t index);
+  // Resets and closes every connection (Connection::Abort).
+  void AbortAll();
+
+ private:
+  Endpoint endpoint_;
+  std::chrono::milliseconds open_timeout_;
+  std::vector<Connection> connections_;
+  std::vector<bool> closed_;
 };
 
 // Scheduling state of the server process (or forkserver child) that handles

@@ -268,7 +268,7 @@ void NetExecutor::Settle(const ServerActivity& activity, std::optional<uint64_t>
   }
 }
 
-std::optional<uint64_t> NetExecutor::CloseConnection(Connection& connection, const SessionResult& session,
+std::optional<uint64_t> NetExecutor::CloseConnection(ConnectionSet& connections, const SessionResult& session,
                                                       const ServerActivity& activity) {
   // Closed by us with the server still holding its end: the server handles
   // the reset (a broker drops the client's state, sends its will...), and a
@@ -279,7 +279,7 @@ std::optional<uint64_t> NetExecutor::CloseConnection(Connection& connection, con
       session.end != SessionResult::End::kServerGone) {
     runs = activity.ReadRuns().runs;
   }
-  connection.Abort();
+  connections.AbortAll();
   return runs;
 }
 
@@ -308,15 +308,15 @@ ExecResult NetExecutor::ExecuteForkserver(std::string_view input) {
     child = server_->ForkChild(options_.startup_timeout);
   }
   ServerActivity activity(child);
-  Connection connection;
+  ConnectionSet connections(endpoint_, options_.startup_timeout);
   try {
-    connection = Connection::Open(endpoint_, options_.startup_timeout);
+    connections.Open(0);
   } catch (const Error& e) {
     server_->KillChild(options_.startup_timeout);
     throw;
   }
-  result.session = runner_.Run(input, connection, activity, options_.max_messages);
-  const std::optional<uint64_t> runs_before_close = CloseConnection(connection, result.session, activity);
+  result.session = runner_.Run(input, connections, activity, options_.max_messages);
+  const std::optional<uint64_t> runs_before_close = CloseConnection(connections, result.session, activity);
   std::optional<int> status = server_->ChildStatus(milliseconds(0));
   bool killed_by_us = false;
   if (!status && result.session.end != SessionResult::End::kHang) {
@@ -362,16 +362,16 @@ ExecResult NetExecutor::ExecutePersistent(std::string_view input) {
   ++sessions_since_start_;
   if (map_) map_->Clear();
   const uint64_t log_before = server_->LogSize();
-  Connection connection;
+  ConnectionSet connections(endpoint_, milliseconds(1000));
   try {
-    connection = Connection::Open(endpoint_, milliseconds(1000));
+    connections.Open(0);
   } catch (const Error& e) {
     result.verdict = ExecResult::Verdict::kUnreachable;
     result.description = e.what();
   }
-  if (connection.open()) {
-    result.session = runner_.Run(input, connection, server_activity_, options_.max_messages);
-    const std::optional<uint64_t> runs_before_close = CloseConnection(connection, result.session, server_activity_);
+  if (connections.at(0).open()) {
+    result.session = runner_.Run(input, connections, server_activity_, options_.max_messages);
+    const std::optional<uint64_t> runs_before_close = CloseConnection(connections, result.session, server_activity_);
     // Whatever the session ends with (a crash on its last message or on the
     // close included) is seen before the next session, not blamed on it.
     if (result.session.end != SessionResult::End::kHang) {
@@ -421,17 +421,17 @@ ExecResult NetExecutor::ExecutePersistent(std::string_view input) {
 
 ExecResult NetExecutor::ExecuteRemote(std::string_view input) {
   ExecResult result;
-  Connection connection;
+  ConnectionSet connections(endpoint_, milliseconds(1000));
   try {
-    connection = Connection::Open(endpoint_, milliseconds(1000));
+    connections.Open(0);
   } catch (const Error& e) {
     result.verdict = ExecResult::Verdict::kUnreachable;
     result.description = e.what();
     return result;
   }
   ServerActivity none;
-  result.session = runner_.Run(input, connection, none, options_.max_messages);
-  connection.Abort();
+  result.session = runner_.Run(input, connections, none, options_.max_messages);
+  connections.AbortAll();
   if (result.session.end != SessionResult::End::kCompleted || result.session.closed_by_server ||
       !target_.liveness.empty()) {
     // A server that closed on us may be going down: give it a moment.

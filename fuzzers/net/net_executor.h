@@ -126,7 +126,7 @@ class NetExecutor {
   static void CheckValidation(ExecResult& result);
   // Closes the session's connection; the server's run count before the
   // close when the server still had the connection open (see Settle).
-  static std::optional<uint64_t> CloseConnection(Connection& connection, const SessionResult& session,
+  static std::optional<uint64_t> CloseConnection(ConnectionSet& connections, const SessionResult& session,
                                                  const ServerActivity& activity);
   // After a session: wait (up to `limit`) until the server sleeps or dies;
   // with `runs_before`, until it has also run since then (it handled the

@@ -110,13 +110,18 @@ std::string FormatTranscript(const SessionResult& result) {
   std::string out;
   out += fmt::format("session: {} message(s) in the input, {} sent, ended: {}, {} us\n", result.messages_in_input,
                      result.exchanges.size(), EndName(result.end), result.elapsed.count());
+  // With several connections, each line names the one it went over.
+  auto on = [&](size_t connection) -> std::string {
+    if (connection >= result.connection_names.size()) return "";
+    return result.connection_names[connection] + ": ";
+  };
   for (size_t i = 0; i < result.exchanges.size(); ++i) {
     const MessageExchange& e = result.exchanges[i];
-    out += fmt::format("> [{}] {} ({} bytes, answered in {} us): {}\n", i + 1, e.rule.empty() ? "(raw)" : e.rule,
-                       e.sent.size(), e.elapsed.count(), Printable(e.sent));
+    out += fmt::format("> [{}] {}{} ({} bytes, answered in {} us): {}\n", i + 1, on(e.connection),
+                       e.rule.empty() ? "(raw)" : e.rule, e.sent.size(), e.elapsed.count(), Printable(e.sent));
     for (const Response& r : e.responses) {
-      out += fmt::format("<     {} [{}] ({} bytes): {}\n", r.rule.empty() ? "(unparsed)" : r.rule, r.state,
-                         r.bytes.size(), Printable(r.bytes));
+      out += fmt::format("<     {}{} [{}] ({} bytes): {}\n", on(r.connection), r.rule.empty() ? "(unparsed)" : r.rule,
+                         r.state, r.bytes.size(), Printable(r.bytes));
     }
   }
   return out;

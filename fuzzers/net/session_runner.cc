@@ -8,6 +8,8 @@
 
 #include <thread>
 
+#include "fuzzers/common/error.h"
+
 namespace iotfuzz::net {
 
 using grammar::ExprId;
@@ -141,11 +143,17 @@ std::string SessionRunner::MessageBytes(grammar::Tree& tree, NodeId message, boo
   message_tree_.Clear();
   message_tree_.set_root(message_tree_.CopySubtree(tree, message));
   std::string bytes = serializer_.Serialize(message_tree_);
-  // A datagram's frame (u16le length) is the container's, not the protocol's.
-  if (!is_raw && session_.framing == grammar::SessionFraming::kFrames && transport_ == Transport::kUdp &&
-      bytes.size() >= 2) {
-    bytes.erase(0, 2);
+  if (is_raw) return bytes;
+  // The connection's index and a datagram's frame (u16le length) are the
+  // container's, not the protocol's; so is the frame of a stream message in
+  // a session with connections.
+  size_t container = 0;
+  if (session_.connection_field != kNone) {
+    container = session_.framing == grammar::SessionFraming::kStream || transport_ == Transport::kUdp ? 3 : 1;
+  } else if (session_.framing == grammar::SessionFraming::kFrames && transport_ == Transport::kUdp) {
+    container = 2;
   }
+  bytes.erase(0, std::min(container, bytes.size()));
   return bytes;
 }
 
@@ -164,9 +172,35 @@ bool SessionRunner::WaitAsleep(const ServerActivity& activity) {
   }
 }
 
-SessionRunner::Wait SessionRunner::AwaitAnswer(Connection& connection, const ServerActivity& activity,
-                                               uint64_t runs_before, std::string& received,
-                                               std::vector<size_t>& datagrams) {
+bool SessionRunner::ReadOthers(ConnectionSet& connections, size_t current) {
+  bool any = false;
+  for (size_t k = 0; k < connections.size(); ++k) {
+    Connection& other = connections.at(k);
+    if (k == current || !other.open()) continue;
+    Inbox& inbox = inboxes_[k];
+    for (;;) {
+      size_t datagram = 0;
+      Connection::ReadResult r = other.Read(inbox.received, std::chrono::microseconds(0), &datagram);
+      if (r == Connection::ReadResult::kClosed) {
+        connections.MarkClosed(k);
+        other.Abort();
+      }
+      if (r != Connection::ReadResult::kData) break;
+      any = true;
+      if (transport_ == Transport::kUdp) inbox.datagrams.push_back(datagram);
+    }
+  }
+  return any;
+}
+
+SessionRunner::Wait SessionRunner::AwaitAnswer(ConnectionSet& connections, size_t current,
+                                               const ServerActivity& activity, uint64_t runs_before) {
+  Connection& connection = connections.at(current);
+  std::string& received = inboxes_[current].received;
+  std::vector<size_t>& datagrams = inboxes_[current].datagrams;
+  // Answers may go to the session's other connections (a broker delivering
+  // a publisher's message to a subscriber): they are read along.
+  const bool others = connections.size() > 1;
   // Timed waits cost ~50 us more than asked for on many kernels, and a
   // server handles a message in tens of microseconds: right after a send (or
   // an answer) look without blocking, yielding the CPU in between, and only
@@ -181,7 +215,10 @@ SessionRunner::Wait SessionRunner::AwaitAnswer(Connection& connection, const Ser
       Connection::ReadResult r = connection.Read(
           received, std::chrono::duration_cast<std::chrono::microseconds>(timeouts_.fixed_receive), &datagram);
       if (r == Connection::ReadResult::kClosed) return Wait::kClosed;
-      if (r == Connection::ReadResult::kTimeout) return Wait::kDone;
+      if (r == Connection::ReadResult::kTimeout) {
+        if (others) ReadOthers(connections, current);
+        return Wait::kDone;
+      }
       if (transport_ == Transport::kUdp) datagrams.push_back(datagram);
       if (Clock::now() - start >= timeouts_.hang) return Wait::kHang;
     }
@@ -203,7 +240,12 @@ SessionRunner::Wait SessionRunner::AwaitAnswer(Connection& connection, const Ser
       if (transport_ == Transport::kUdp) datagrams.push_back(datagram);
       poll = std::chrono::microseconds(50);
     } else if (r == Connection::ReadResult::kClosed) {
+      if (others) ReadOthers(connections, current);
       return Wait::kClosed;
+    }
+    if (others && ReadOthers(connections, current)) {
+      got_any = true;
+      last_data = last_event = now;
     }
     if (activity.valid()) {
       // Not run since the message was sent: while spinning, its state has
@@ -226,10 +268,14 @@ SessionRunner::Wait SessionRunner::AwaitAnswer(Connection& connection, const Ser
         const auto linger = std::chrono::duration_cast<std::chrono::microseconds>(timeouts_.linger);
         for (;;) {
           Connection::ReadResult more = connection.Read(received, linger, &datagram);
-          if (more == Connection::ReadResult::kClosed) return Wait::kClosed;
+          if (more == Connection::ReadResult::kClosed) {
+            if (others) ReadOthers(connections, current);
+            return Wait::kClosed;
+          }
           if (more != Connection::ReadResult::kData) break;
           if (transport_ == Transport::kUdp) datagrams.push_back(datagram);
         }
+        if (others) ReadOthers(connections, current);
         return Wait::kDone;
       }
     } else if (r != Connection::ReadResult::kData) {
@@ -314,9 +360,15 @@ bool SessionRunner::ParseResponse(std::string_view bytes, bool whole, Response& 
   return true;
 }
 
-void SessionRunner::TakeResponses(std::string& received, std::vector<size_t>& datagrams, bool final,
-                                  MessageExchange& exchange, SessionResult& result) {
+void SessionRunner::TakeResponses(size_t connection, bool final, MessageExchange& exchange, SessionResult& result) {
+  std::string& received = inboxes_[connection].received;
+  std::vector<size_t>& datagrams = inboxes_[connection].datagrams;
   auto record = [&](Response&& r) {
+    r.connection = connection;
+    // With several connections, a state says which one it was seen on.
+    if (!result.connection_names.empty() && connection < result.connection_names.size()) {
+      r.state = result.connection_names[connection] + "/" + r.state;
+    }
     result.states.push_back(r.state);
     exchange.responses.push_back(std::move(r));
   };
@@ -364,10 +416,13 @@ void SessionRunner::TakeResponses(std::string& received, std::vector<size_t>& da
   }
 }
 
-SessionResult SessionRunner::Run(std::string_view input, Connection& connection, const ServerActivity& activity,
+SessionResult SessionRunner::Run(std::string_view input, ConnectionSet& connections, const ServerActivity& activity,
                                  size_t max_messages) {
   const auto start = Clock::now();
   SessionResult result;
+  result.connection_names = session_.connections;
+  const size_t connection_count = std::max<size_t>(1, session_.connections.size());
+  inboxes_.assign(connection_count, Inbox{});
   variables_.clear();
   // The input's own parse: parse_ is for responses.
   parser_.ParseInto(input, session_parse_, session_.input_rule);
@@ -387,8 +442,6 @@ SessionResult SessionRunner::Run(std::string_view input, Connection& connection,
     result.end = SessionResult::End::kServerGone;
     return result;
   }
-  std::string received;
-  std::vector<size_t> datagrams;
   for (size_t i = 0; i < messages.size() && i < max_messages; ++i) {
     NodeId m = messages[i];
     MessageExchange exchange;
@@ -397,6 +450,11 @@ SessionResult SessionRunner::Run(std::string_view input, Connection& connection,
       binder_.ApplyToMessage(session_, tree, m, variables_);
       RuleId rule = binder_.RuleOfMessage(session_, tree, m);
       if (rule != kNone) exchange.rule = g_.rule(rule).name;
+      if (session_.connection_field != kNone) {
+        // An index past the last connection (a lie) wraps around.
+        NodeId field = grammar::SessionBinder::FindField(tree, m, session_.connection_field);
+        if (field != kNone) exchange.connection = tree.node(field).value % connection_count;
+      }
     }
     exchange.sent = MessageBytes(tree, m, raw);
     if (!raw) {
@@ -408,11 +466,29 @@ SessionResult SessionRunner::Run(std::string_view input, Connection& connection,
         exchange.invalid_value = tree.node(invalid).value;
       }
     }
+    const size_t current = exchange.connection;
+    Wait wait = Wait::kClosed;
+    bool opened = !connections.closed(current);
+    if (opened && !connections.at(current).open()) {
+      // A connection's first message: open it now. Refused means the
+      // server is going away; a closed connection stays closed.
+      try {
+        connections.Open(current);
+      } catch (const Error&) {
+        opened = false;
+      }
+    }
     const auto sent_at = Clock::now();
-    uint64_t runs_before = activity.valid() ? activity.ReadRuns().runs : 0;
-    bool sent = connection.Send(exchange.sent);
-    Wait wait = sent ? AwaitAnswer(connection, activity, runs_before, received, datagrams) : Wait::kClosed;
-    TakeResponses(received, datagrams, wait != Wait::kDone || i + 1 == messages.size(), exchange, result);
+    if (opened) {
+      uint64_t runs_before = activity.valid() ? activity.ReadRuns().runs : 0;
+      bool sent = connections.at(current).Send(exchange.sent);
+      wait = sent ? AwaitAnswer(connections, current, activity, runs_before) : Wait::kClosed;
+    }
+    const bool last = wait != Wait::kDone || i + 1 == messages.size();
+    TakeResponses(current, last, exchange, result);
+    for (size_t k = 0; k < connection_count; ++k) {
+      if (k != current) TakeResponses(k, last || connections.closed(k), exchange, result);
+    }
     exchange.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent_at);
     if (!exchange.invalid_field.empty() && result.invalid_accepted < 0) {
       for (const Response& response : exchange.responses) {
@@ -421,6 +497,7 @@ SessionResult SessionRunner::Run(std::string_view input, Connection& connection,
     }
     result.exchanges.push_back(std::move(exchange));
     if (wait == Wait::kClosed) {
+      connections.MarkClosed(current);
       result.closed_by_server = true;
       if (i + 1 < messages.size()) result.end = SessionResult::End::kClosedByServer;
       break;

@@ -46,6 +46,7 @@ struct SessionTimeouts {
 
 struct Response {
   std::string bytes;
+  size_t connection = 0;  // index into SessionResult::connection_names (0 with one connection)
   std::string rule;   // recv rule it parsed as; empty when none explains it
   std::string state;  // "rule" or "rule:value" from the step's state(FIELD)
   bool accepts = false;  // a recv step says this answer accepts the message (`accepts`)
@@ -53,6 +54,7 @@ struct Response {
 
 struct MessageExchange {
   std::string sent;
+  size_t connection = 0;  // the connection it went over
   std::string rule;  // sent rule; empty for bytes the grammar cannot explain
   std::vector<Response> responses;
   std::chrono::microseconds elapsed{0};
@@ -82,6 +84,9 @@ struct SessionResult {
   // -1 when none.
   int invalid_accepted = -1;
   bool closed_by_server = false;  // the server closed the connection (even after the last message)
+  // The session's connections by index (`connection NAME { ... }`); empty
+  // for a session of one connection.
+  std::vector<std::string> connection_names;
 };
 
 const char* EndName(SessionResult::End end);
@@ -91,9 +96,10 @@ class SessionRunner {
   SessionRunner(const grammar::Grammar& grammar, const grammar::Session& session, Transport transport,
                 SessionTimeouts timeouts = {});
 
-  // Runs `input` over `connection`. `activity` watches the server process;
-  // invalid means black-box.
-  SessionResult Run(std::string_view input, Connection& connection, const ServerActivity& activity,
+  // Runs `input` over `connections` (connection 0 open already; the others
+  // of a session with several are opened when a message first goes over
+  // them). `activity` watches the server process; invalid means black-box.
+  SessionResult Run(std::string_view input, ConnectionSet& connections, const ServerActivity& activity,
                     size_t max_messages = 256);
 
  private:
@@ -103,11 +109,18 @@ class SessionRunner {
     grammar::RuleId rule_id = grammar::kNone;
   };
   enum class Wait { kDone, kClosed, kHang, kGone };
-  Wait AwaitAnswer(Connection& connection, const ServerActivity& activity, uint64_t runs_before,
-                   std::string& received, std::vector<size_t>& datagrams);
+  // What arrived on one connection and is not yet taken as responses.
+  struct Inbox {
+    std::string received;
+    std::vector<size_t> datagrams;  // UDP: the size of each datagram in `received`
+  };
+  Wait AwaitAnswer(ConnectionSet& connections, size_t current, const ServerActivity& activity,
+                   uint64_t runs_before);
+  // Reads without waiting what the connections other than `current` hold;
+  // true when anything arrived.
+  bool ReadOthers(ConnectionSet& connections, size_t current);
   bool WaitAsleep(const ServerActivity& activity);
-  void TakeResponses(std::string& received, std::vector<size_t>& datagrams, bool final,
-                     MessageExchange& exchange, SessionResult& result);
+  void TakeResponses(size_t connection, bool final, MessageExchange& exchange, SessionResult& result);
   bool ParseResponse(std::string_view bytes, bool whole, Response& response, size_t& length);
   std::string MessageBytes(grammar::Tree& tree, grammar::NodeId message, bool& is_raw);
 
@@ -125,6 +138,7 @@ class SessionRunner {
   grammar::ParseResult parse_;          // responses
   grammar::ParseResult session_parse_;  // the session input being sent
   grammar::Tree message_tree_;          // one message, to serialize it alone
+  std::vector<Inbox> inboxes_;          // per connection
   // Per first byte of a response: the rule that explained it last time,
   // tried first (+1; 0 = none yet).
   std::vector<uint16_t> rule_hint_ = std::vector<uint16_t>(256, 0);

@@ -135,8 +135,12 @@ static void free_client(sl_broker_client* c) {
   for (size_t i = 0; i < SL_BROKER_QUEUE_SLOTS; ++i) {
     free(c->queue[i].payload);
   }
+  free(c->will_payload);
   memset(c, 0, sizeof *c);
 }
+
+static void deliver(sl_broker* b, const char* topic, const uint8_t* payload, size_t len, uint8_t qos,
+                    int retain);
 
 void sl_broker_init(sl_broker* broker, sl_broker_send_fn send, void* ctx) {
   memset(broker, 0, sizeof *broker);
@@ -162,7 +166,28 @@ int sl_broker_open(sl_broker* broker) {
 
 void sl_broker_close(sl_broker* broker, int client) {
   if (client < 0 || client >= SL_BROKER_MAX_CLIENTS) return;
-  free_client(&broker->clients[client]);
+  sl_broker_client* c = &broker->clients[client];
+  if (!c->in_use) return;
+  int publish_will = c->connected && c->has_will;
+  char topic[SL_BROKER_TOPIC_MAX + 1];
+  memcpy(topic, c->will_topic, sizeof topic);
+  const uint8_t* payload = c->will_payload;
+  size_t len = c->will_len;
+  uint8_t qos = c->will_qos;
+  int retain = c->will_retain;
+  c->connected = 0; /* the closing client is sent nothing */
+#ifdef SL_WITHOUT_PLANTED_BUGS
+  if (publish_will) deliver(broker, topic, payload, len, qos, retain);
+  free_client(c);
+#else
+  /* PLANTED BUG HUB-3: the client's slot (its will message included) is
+   * freed before the will is published: a heap-use-after-free read of the
+   * will message when another client's subscription matches the will topic.
+   * Needs two connections: a subscriber, and a client with a will whose
+   * connection drops without DISCONNECT (a malformed packet, a reset). */
+  free_client(c);
+  if (publish_will) deliver(broker, topic, payload, len, qos, retain);
+#endif
 }
 
 /* A persistent session keeps each QoS 2 message it is sent until the
@@ -277,10 +302,18 @@ static long handle_connect(sl_broker* b, int client, reader* r, uint8_t flags) {
   }
   memcpy(c->client_id, id, n);
   c->client_id[n] = 0;
+  const uint8_t* will_topic = NULL;
+  size_t will_topic_len = 0;
+  const uint8_t* will_message = NULL;
+  size_t will_message_len = 0;
   if (will) {
-    const uint8_t* topic = read_field(r, &n);
-    if (r->failed || !valid_utf8(topic, n)) return CLOSE_CONNECTION;
-    (void)read_field(r, &n);
+    will_topic = read_field(r, &will_topic_len);
+    if (r->failed || will_topic_len == 0 || will_topic_len > SL_BROKER_TOPIC_MAX ||
+        !valid_utf8(will_topic, will_topic_len) || memchr(will_topic, '+', will_topic_len) ||
+        memchr(will_topic, '#', will_topic_len)) {
+      return CLOSE_CONNECTION;
+    }
+    will_message = read_field(r, &will_message_len);
     if (r->failed) return CLOSE_CONNECTION;
   }
   if (cflags & 0x80) {
@@ -292,6 +325,17 @@ static long handle_connect(sl_broker* b, int client, reader* r, uint8_t flags) {
     if (r->failed) return CLOSE_CONNECTION;
   }
   if (r->pos != r->len) return CLOSE_CONNECTION;
+  if (will) {
+    c->will_payload = malloc(will_message_len ? will_message_len : 1);
+    if (!c->will_payload) return CLOSE_CONNECTION;
+    if (will_message_len) memcpy(c->will_payload, will_message, will_message_len);
+    c->will_len = will_message_len;
+    memcpy(c->will_topic, will_topic, will_topic_len);
+    c->will_topic[will_topic_len] = 0;
+    c->will_qos = will_qos;
+    c->will_retain = (cflags >> 5) & 1;
+    c->has_will = 1;
+  }
   c->connected = 1;
   c->clean_session = clean;
   uint8_t ack[4] = {PKT_CONNACK << 4, 2, 0, 0};
@@ -474,6 +518,11 @@ static long handle_packet(sl_broker* b, int client, uint8_t type, uint8_t flags,
       return 0;
     }
     case PKT_DISCONNECT:
+      /* A normal disconnect: the will is discarded. */
+      if (flags != 0 || len != 0) return CLOSE_CONNECTION;
+      free(c->will_payload);
+      c->will_payload = NULL;
+      c->has_will = 0;
       return CLOSE_CONNECTION;
     default:
       return CLOSE_CONNECTION; /* CONNACK, SUBACK, ... from a client; 0, 15 reserved */

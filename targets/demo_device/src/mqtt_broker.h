@@ -5,8 +5,8 @@
  * sl_device; the network server (net/demo_device_server.c) feeds it the bytes
  * of each connection and sends what it writes back.
  *
- * Supported: CONNECT (protocol level 4, clean or persistent sessions, will,
- * username/password), PUBLISH QoS 0/1/2 with delivery to matching
+ * Supported: CONNECT (protocol level 4, clean or persistent sessions, will
+ * published when a connection drops without DISCONNECT, username/password), PUBLISH QoS 0/1/2 with delivery to matching
  * subscriptions (+ and # wildcards), PUBACK, PUBREC, PUBREL, PUBCOMP,
  * SUBSCRIBE, UNSUBSCRIBE, PINGREQ, DISCONNECT. A malformed packet closes the
  * connection, as MQTT 3.1.1 requires.
@@ -57,6 +57,14 @@ typedef struct sl_broker_client {
   sl_broker_queued queue[SL_BROKER_QUEUE_SLOTS];
   size_t queue_count;
   uint16_t next_packet_id;
+  /* The will: published to the other clients' matching subscriptions when
+   * the connection closes without a DISCONNECT. */
+  int has_will;
+  char will_topic[SL_BROKER_TOPIC_MAX + 1];
+  uint8_t* will_payload; /* heap, will_len bytes (at least 1 allocated) */
+  size_t will_len;
+  uint8_t will_qos;
+  int will_retain;
 } sl_broker_client;
 
 /* Sends `len` bytes to connection `client`. */
@@ -74,7 +82,8 @@ void sl_broker_release(sl_broker* broker);
 
 /* A new connection: its slot number, or -1 when all are taken. */
 int sl_broker_open(sl_broker* broker);
-/* The connection closed (by the peer or after an error). */
+/* The connection closed (by the peer or after an error); its will, unless it
+ * sent DISCONNECT, goes to the other clients. */
 void sl_broker_close(sl_broker* broker, int client);
 
 /* Processes the complete packets at the start of `data`. Returns the number

@@ -324,6 +324,74 @@ TEST_CASE("A used field that contradicts its binding parses as a lie and keeps i
   CHECK(fixed.substr(21, 4) == std::string("\x62\x02\x00\x07", 4));
 }
 
+TEST_CASE("A session over two connections tags each message with its connection", "[grammar][session]") {
+  Grammar g = LoadGrammarText(testing::kTwoConnections, "two.grammar").grammar;
+  REQUIRE(g.sessions.size() == 1);
+  const Session& s = g.sessions[0];
+  CHECK(s.connections == std::vector<std::string>{"subscriber", "publisher"});
+  REQUIRE(s.connection_field != kNone);
+  Generator generator(g);
+  Serializer serializer(g);
+  InputParser parser(g);
+  Rng rng(21);
+  std::set<size_t> publishes_seen;
+  for (int i = 0; i < 200; ++i) {
+    INFO("session " << i);
+    Tree tree = generator.Generate(rng);
+    std::string bytes = serializer.Serialize(tree);
+    // Read as a harness does: connection index, then the message's frame.
+    std::vector<std::pair<uint8_t, uint8_t>> sent;  // (connection, packet type)
+    harness::ConnectionFrameReader reader(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    uint8_t connection = 0;
+    std::span<const uint8_t> m;
+    while (reader.Next(connection, m)) {
+      REQUIRE(!m.empty());
+      sent.emplace_back(connection, static_cast<uint8_t>(m[0] >> 4));
+    }
+    REQUIRE(reader.position() == bytes.size());
+    // The subscriber's CONNECT and SUBSCRIBE on connection 0, then per
+    // round the publisher's CONNECT and PUBLISH on 1 and the subscriber's
+    // PUBACK on 0.
+    REQUIRE(sent.size() >= 5);
+    CHECK(sent[0] == std::pair<uint8_t, uint8_t>{0, 1});
+    CHECK(sent[1] == std::pair<uint8_t, uint8_t>{0, 8});
+    REQUIRE((sent.size() - 2) % 3 == 0);
+    for (size_t k = 2; k < sent.size(); k += 3) {
+      CHECK(sent[k] == std::pair<uint8_t, uint8_t>{1, 1});
+      CHECK(sent[k + 1] == std::pair<uint8_t, uint8_t>{1, 3});
+      CHECK(sent[k + 2] == std::pair<uint8_t, uint8_t>{0, 4});
+    }
+    publishes_seen.insert((sent.size() - 2) / 3);
+    ParseResult parsed = parser.Parse(bytes);
+    REQUIRE(serializer.Serialize(parsed.tree) == bytes);
+    CHECK(parsed.complete());
+    CHECK(parsed.lying_fields == 0);
+  }
+  CHECK(publishes_seen == std::set<size_t>{1, 2, 3});
+  // Any connection index parses (it is taken modulo the connections).
+  std::string bytes;
+  const std::string puback("\x40\x02\x00\x07", 4);
+  harness::AppendConnectionFrame(bytes, 5, std::span(reinterpret_cast<const uint8_t*>(puback.data()), puback.size()));
+  ParseResult parsed = parser.Parse(bytes);
+  CHECK(serializer.Serialize(parsed.tree) == bytes);
+  CHECK(parsed.complete());
+  CHECK(MessageRules(g, s, parsed.tree) == std::vector<std::string>{"puback"});
+}
+
+TEST_CASE("Connection blocks with mistakes are rejected with their position", "[grammar][session]") {
+  const std::string rules = "grammar t;\nstart s;\na = x\"01\" id: u16be ;\nb = x\"02\" id: u16be ;\n";
+  CHECK_THAT(FailureReport(rules + "session s {\n  connection one { send a; }\n  send b;\n}\n"),
+             Catch::Contains("test.grammar:7:8: 'b' is outside every 'connection' block, in a session with "
+                             "connections"));
+  CHECK_THAT(FailureReport(rules + "session s { connection one { connection two { send a; } } }\n"),
+             Catch::Contains("test.grammar:5:30: 'connection' blocks do not nest (this one is inside connection "
+                             "'one')"));
+  CHECK_THAT(FailureReport(rules + "session s { connection one { } send a; }\n"),
+             Catch::Contains("connection 'one' block has no steps"));
+  CHECK_THAT(FailureReport(rules + "session s { connection { send a; } }\n"),
+             Catch::Contains("test.grammar:5:24: error: expected the name of the connection, found '{'"));
+}
+
 TEST_CASE("Responses bind variables the later messages use", "[grammar][session]") {
   Grammar g = LoadGrammarText(kSessions, "sessions.grammar").grammar;
   const Session& gatt = g.sessions[1];

@@ -76,6 +76,42 @@ session gatt_read framing frames {
 }
 )";
 
+// An MQTT-like exchange over two connections: a subscriber, then a
+// publisher whose message the broker delivers to the subscriber.
+constexpr std::string_view kTwoConnections = R"(
+grammar two_connections;
+start pub_sub;
+
+connect = bits { type:4 = 1, flags:4 = 0 } len: varint = length(body)
+          body: ("\x00\x04MQTT" level: u8 = 4 idlen: u16be = length(id) id: ascii{1,8}) ;
+connack = x"20 02 00" code: u8 ;
+subscribe = x"82" len: varint = length(body) body: (packet_id: u16be tlen: u16be = length(topic) topic: ascii{1,10} qos: u8 in 0..2) ;
+suback = x"90 03" packet_id: u16be code: u8 ;
+publish = bits { type:4 = 3, dup:1, qos:2 = 1, retain:1 } len: varint = length(body)
+          body: (tlen: u16be = length(topic) topic: ascii{1,10} packet_id: u16be payload: bytes{0,20}) ;
+puback = x"40 02" packet_id: u16be ;
+
+session pub_sub framing stream {
+  connection subscriber {
+    send connect;
+    recv connack state(code);
+    send subscribe bind sid = packet_id;
+    recv suback expect packet_id == sid;
+  }
+  repeat 1..3 {
+    connection publisher {
+      send connect;
+      send publish bind pid = packet_id;
+      recv puback expect packet_id == pid;
+    }
+    connection subscriber {
+      recv publish bind delivered = packet_id;
+      send puback use packet_id = delivered;
+    }
+  }
+}
+)";
+
 }  // namespace iotfuzz::grammar::testing
 
 #endif  // IOTFUZZ_TESTS_FUZZERS_GRAMMAR_TEST_GRAMMARS_H_

@@ -1,7 +1,8 @@
 // The network executor against real servers on loopback: the line-protocol
 // test server (test_server.c) for bindings, crashes, hangs and quiet
 // messages; the demo device's AFL++-instrumented server for the forkserver,
-// coverage and the planted bug HUB-1.
+// coverage, sessions over two connections and the planted bugs HUB-1 to
+// HUB-3.
 #include <catch2/catch.hpp>
 #include <unistd.h>
 
@@ -271,6 +272,72 @@ TEST_CASE("forkserver: a fresh demo device server per session, with edge coverag
   CHECK(accepted.description.find("connack_v311:00") != std::string::npos);
   // The same CONNECT without the reserved flag is no finding.
   CHECK(ex.Execute(connect_clean + ping).verdict == ExecResult::Verdict::kOk);
+  fs::remove_all(o.work_dir);
+}
+
+TEST_CASE("two connections: the broker's delivery to the subscriber is answered there, and HUB-3 is found") {
+  const fs::path binary = IOTFUZZ_DEMO_SERVER_AFL;
+  INFO("demo_device_server_afl comes with the AFL++ child build (scripts/setup installs afl++)");
+  REQUIRE(fs::exists(binary));
+  Fixture f(IOTFUZZ_MQTT_GRAMMAR, "pub_sub_v311");
+  REQUIRE(f.session->connections == std::vector<std::string>{"subscriber", "publisher"});
+  NetTarget t;
+  t.name = "demo_device_mqtt_pubsub";
+  t.binary = binary;
+  t.args = {"--mqtt", "{port}"};
+  t.deferred_forkserver = true;
+  t.instrumented = true;
+  ExecutorOptions o;
+  o.reset = ResetMode::kForkserver;
+  o.work_dir = WorkDir("two-connections");
+  NetExecutor ex(t, o, f.loaded.grammar, *f.session);
+  ex.Start();
+
+  // Each message of the input: its connection's index, then its frame.
+  auto on = [](uint8_t connection, const std::string& message) {
+    std::string frame(1, static_cast<char>(connection));
+    frame += static_cast<char>(message.size() & 0xff);
+    frame += static_cast<char>(message.size() >> 8);
+    return frame + message;
+  };
+  const std::string connect_sub("\x10\x12\x00\x04MQTT\x04\x02\x00\x3c\x00\x06phone1", 20);
+  const std::string subscribe(std::string("\x82\x0b\x00\x05\x00\x06", 6) + "lock/#" + "\x01");  // QoS 1
+  const std::string connect_pub("\x10\x12\x00\x04MQTT\x04\x02\x00\x3c\x00\x06lock-1", 20);
+  std::string publish(std::string("\x32\x10\x00\x0a", 4) + "lock/state" + std::string("\x00\x09", 2) + "on");
+  // The subscriber's PUBACK: its packet identifier (0x7777 here) is replaced
+  // by the one the broker chose for the delivery (`use packet_id = b1`).
+  const std::string puback("\x40\x02\x77\x77", 4);
+  ExecResult r = ex.Execute(on(0, connect_sub) + on(0, subscribe) + on(1, connect_pub) + on(1, publish) +
+                            on(0, puback));
+  INFO(FormatTranscript(r.session) << r.description << "\n" << r.server_log);
+  REQUIRE(r.verdict == ExecResult::Verdict::kOk);
+  REQUIRE(r.session.exchanges.size() == 5);
+  CHECK(r.session.exchanges[2].connection == 1);
+  // The PUBLISH is acknowledged to the publisher and delivered to the
+  // subscriber, both while the publisher's message is being answered.
+  const auto& answers = r.session.exchanges[3].responses;
+  REQUIRE(answers.size() == 2);
+  CHECK(answers[0].connection == 1);
+  CHECK(answers[0].state == "publisher/puback_v311");
+  CHECK(answers[1].connection == 0);
+  CHECK(answers[1].state == "subscriber/publish_qos1_v311");
+  const std::string delivered_id = answers[1].bytes.substr(2 + 2 + 10, 2);
+  CHECK(r.session.exchanges[4].sent == std::string("\x40\x02", 2) + delivered_id);
+  CHECK(FormatTranscript(r.session).find("> [4] publisher: publish_qos1_v311") != std::string::npos);
+
+  // HUB-3: a client with a will whose connection drops (a malformed packet)
+  // while another client subscribes to the will's topic. The will message
+  // is read after the client's slot was freed.
+  const std::string connect_will("\x10\x1e\x00\x04MQTT\x04\x06\x00\x3c\x00\x06lock-1\x00\x04lock\x00\x04gone", 32);
+  const std::string malformed("\x10\x00", 2);  // a second CONNECT: the broker closes the connection
+  ExecResult crash = ex.Execute(on(0, connect_sub) + on(0, subscribe) + on(1, connect_will) + on(1, malformed));
+  INFO(FormatTranscript(crash.session) << crash.description << "\n" << crash.server_log);
+  CHECK(crash.verdict == ExecResult::Verdict::kCrash);
+  CHECK(crash.server_log.find("heap-use-after-free") != std::string::npos);
+  // The same will with the subscriber listening elsewhere: no delivery, no crash.
+  const std::string subscribe_other(std::string("\x82\x0b\x00\x05\x00\x06", 6) + "door/#" + "\x01");
+  ExecResult quiet = ex.Execute(on(0, connect_sub) + on(0, subscribe_other) + on(1, connect_will) + on(1, malformed));
+  CHECK(quiet.verdict == ExecResult::Verdict::kOk);
   fs::remove_all(o.work_dir);
 }
 
