@@ -4,7 +4,8 @@
 # crashing session replays to the same crash, and its minimized session too;
 # the run resumes from its corpus; a non-loopback target is refused without
 # --allow-remote. The validation gaps COAP-3 and HTTP-3 replay as "invalid
-# input accepted" on the demo's CoAP and HTTP servers.
+# input accepted" on the demo's CoAP and HTTP servers. HUB-3, which needs a
+# subscriber and a publisher, is found over two connections.
 #   net_cli_test.sh IOTFUZZ RESET MAX_SESSIONS
 set -euo pipefail
 iotfuzz=$1 reset=$2 max_sessions=$3
@@ -77,6 +78,29 @@ set -e
 grep -q "^result: invalid input accepted (.*'request_length_and_chunked'.*answered response:323030)" \
   "$work/http3.txt" || { cat "$work/http3.txt"; fail "HTTP-3 is not reported as invalid input accepted"; }
 echo "COAP-3 and HTTP-3 replay as invalid input accepted"
+
+# HUB-3 needs two connections: the pub_sub_v311 session (a subscriber and a
+# publisher) finds it in a seeded, bounded forkserver run; the crashing
+# session replays to the same crash, each message on its connection.
+set +e
+"$iotfuzz" net demo_device_mqtt_pubsub --sessions 4000 --seed 1 --out "$work/pubsub" \
+  >"$work/pubsub.txt" 2>"$work/pubsub-err.txt"
+status=$?
+set -e
+[ "$status" -eq 2 ] || { tail -5 "$work/pubsub-err.txt"; fail "iotfuzz net demo_device_mqtt_pubsub exited $status"; }
+crash3=$(awk -F'\t' '$1 == "crash" { print $2; exit }' "$work/pubsub.txt")
+[ -n "$crash3" ] && [ -f "$crash3" ] || fail "no crash file listed for the two-connection run"
+grep -q "heap-use-after-free" "$crash3.log" || fail "the two-connection crash is not HUB-3's heap-use-after-free"
+set +e
+"$iotfuzz" replay "$crash3" demo_device_mqtt_pubsub >"$work/replay3.txt" 2>&1
+status=$?
+set -e
+[ "$status" -eq 2 ] || { cat "$work/replay3.txt"; fail "replay of HUB-3 exited $status, expected 2"; }
+grep -q "heap-use-after-free" "$work/replay3.txt" || fail "replay did not reproduce HUB-3"
+grep -q "^> \[[0-9]*\] subscriber: subscribe_v311" "$work/replay3.txt" || fail "the replay does not show the subscriber"
+grep -q "^> \[[0-9]*\] publisher: connect_v311" "$work/replay3.txt" || fail "the replay does not show the publisher"
+sessions3=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sessions"])' "$work/pubsub/summary.json")
+echo "HUB-3 found after $sessions3 sessions over two connections"
 
 # Resuming: the corpus of the first run is read back.
 corpus=$(ls "$work/run/corpus" | wc -l)
