@@ -135,7 +135,7 @@ class NetCommand : public Subcommand {
     sub->add_option("--max-size", max_size_, "Bytes per session input")->capture_default_str();
     sub->add_flag("--keep-going", keep_going_, "Go on after a crash");
     sub->add_option("--minimize-budget", minimize_budget_,
-                    "Sessions spent minimizing each new crash by dropping messages (0: off)")
+                    "Sessions spent minimizing each new crash, hang (a quarter) or invalid-input-accepted finding by dropping and shrinking messages (0: off)")
         ->capture_default_str();
     sub->add_flag("--no-grammar", no_grammar_, "Byte-level mutations only (for comparison)");
     sub->add_flag("--replay-only", replay_only_,

@@ -64,6 +64,19 @@ std::string CrashSignature(const ExecResult& r) {
   return r.description;
 }
 
+// What makes two findings the same: the crash's signature; for invalid
+// input accepted, the rule, the invalid item and the accepting answer.
+std::string FindingSignature(const ExecResult& r) {
+  if (r.verdict != ExecResult::Verdict::kInvalidAccepted || r.session.invalid_accepted < 0) return CrashSignature(r);
+  const MessageExchange& e = r.session.exchanges[static_cast<size_t>(r.session.invalid_accepted)];
+  std::string answer;
+  for (const Response& resp : e.responses) {
+    if (resp.accepts) answer = resp.rule;
+  }
+  return fmt::format("{}.{} {}, answered {}", e.rule, e.invalid_field, e.invalid_present ? "present" : "lying",
+                     answer);
+}
+
 void ByteMutate(std::string& data, grammar::Rng& rng, size_t max_size) {
   int ops = 1 + static_cast<int>(rng.Below(4));
   for (int i = 0; i < ops; ++i) {
@@ -144,11 +157,12 @@ struct NetFuzzer::Impl {
 
   std::filesystem::path Dir(const char* name) const { return options.out_dir / name; }
 
-  // Minimizes a crashing session (SessionMinimizer: messages dropped, then
-  // the remaining ones shrunk) while the crash keeps its signature, within
-  // `budget` executions. `transcript` gets the last reproducing run's.
-  SessionMinimizeResult Minimize(const std::string& input, const std::string& signature, int budget,
-                                 std::string& transcript) {
+  // Minimizes a session that crashed, hung or had invalid input accepted
+  // (SessionMinimizer: messages dropped, then the remaining ones shrunk)
+  // while it keeps its verdict and signature, within `budget` executions.
+  // `transcript` gets the last reproducing run's.
+  SessionMinimizeResult Minimize(const std::string& input, ExecResult::Verdict verdict, const std::string& signature,
+                                 int budget, std::string& transcript) {
     // A persistent server keeps what earlier sessions left (an MQTT broker's
     // persistent sessions and subscriptions): each candidate gets a fresh
     // one, so the minimized session crashes a fresh server as its replay
@@ -161,7 +175,7 @@ struct NetFuzzer::Impl {
       }
       ExecResult r = executor->Execute(candidate);
       ++stats.sessions;
-      if (r.verdict != ExecResult::Verdict::kCrash || CrashSignature(r) != signature) return false;
+      if (r.verdict != verdict || FindingSignature(r) != signature) return false;
       transcript = FormatTranscript(r.session);
       return true;
     });
@@ -297,17 +311,9 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
     } else {
       ++s.stats.crashes;
     }
-    std::string signature = CrashSignature(r);
-    if (r.verdict == ExecResult::Verdict::kInvalidAccepted) {
-      // One finding per invalid field and accepting answer.
-      const MessageExchange& e = r.session.exchanges[static_cast<size_t>(r.session.invalid_accepted)];
-      std::string answer;
-      for (const Response& resp : e.responses) {
-        if (resp.accepts) answer = resp.rule;
-      }
-      signature = fmt::format("{}.{} {}, answered {}", e.rule, e.invalid_field,
-                              e.invalid_present ? "present" : "lying", answer);
-    }
+    // One finding per signature (for invalid input accepted: per invalid
+    // item and accepting answer).
+    const std::string signature = FindingSignature(r);
     int& kept = s.crash_signatures[std::string(dir) + ": " + signature];
     bool is_new = kept == 0;
     if (r.verdict != ExecResult::Verdict::kHang && r.verdict != ExecResult::Verdict::kUnreachable &&
@@ -329,9 +335,12 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
       sig += ".sig";
       WriteFileAtomically(sig, std::string(dir) + ": " + signature);
       std::string minimized_note;
-      if (is_new && r.verdict == ExecResult::Verdict::kCrash && o.minimize_budget > 0) {
+      // Every candidate that still hangs costs the hang timeout: hangs get a
+      // quarter of the budget.
+      const int budget = r.verdict == ExecResult::Verdict::kHang ? (o.minimize_budget + 3) / 4 : o.minimize_budget;
+      if (is_new && r.verdict != ExecResult::Verdict::kUnreachable && budget > 0) {
         std::string min_transcript;
-        SessionMinimizeResult m = s.Minimize(input, signature, o.minimize_budget, min_transcript);
+        SessionMinimizeResult m = s.Minimize(input, r.verdict, signature, budget, min_transcript);
         if (m.bytes != input) {
           std::filesystem::path min = base;
           min += ".min";

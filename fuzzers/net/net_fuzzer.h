@@ -10,8 +10,11 @@
 //             the others shrunk; SessionMinimizer), .min.txt (how many
 //             messages and bytes were removed, and the transcript of the
 //             minimized session)
-//   hangs/    the same for hangs; unreachable/ for black-box probe failures;
-//   accepted/ for invalid input the server accepted (validation oracle)
+//   hangs/    the same for hangs (minimized with a quarter of the budget:
+//             a candidate that still hangs costs the hang timeout);
+//   accepted/ the same for invalid input the server accepted (validation
+//             oracle), minimized while the same item is accepted;
+//   unreachable/ black-box probe failures (not minimized)
 //   summary.json  figures of the run
 // Every file is written atomically; a run killed at any moment resumes from
 // its corpus with `iotfuzz net` again.
@@ -44,8 +47,8 @@ struct NetFuzzOptions {
   std::vector<std::filesystem::path> corpus_dirs;  // extra seeds, read only
   std::filesystem::path out_dir;
   std::chrono::milliseconds status_interval{1000};
-  // Executions spent minimizing each new crash (dropping and shrinking
-  // messages); 0: off.
+  // Executions spent minimizing each new crash or invalid-input-accepted
+  // finding (dropping and shrinking messages; a quarter for hangs); 0: off.
   int minimize_budget = 64;
 };
 

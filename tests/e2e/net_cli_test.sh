@@ -34,6 +34,16 @@ grep -q "connect_v311.reserved lying, answered connack_v311" "$work"/run/accepte
   fail "the invalid-input-accepted finding is not HUB-2's reserved CONNECT flag"
 awk -F'\t' '$1 == "invalid input accepted"' "$work/out.txt" | grep -q . || fail "HUB-2 not listed on stdout"
 echo "HUB-2 reported in $accepted sessions"
+# The accepted session is minimized like a crash: the reserved CONNECT, accepted, is all it needs.
+accepted_min=$(ls "$work"/run/accepted/*.min | head -1)
+[ -n "$accepted_min" ] || fail "the invalid-input-accepted session was not minimized"
+set +e
+"$iotfuzz" replay "$accepted_min" demo_device_mqtt_server >"$work/replay-accepted.txt" 2>&1
+status=$?
+set -e
+[ "$status" -eq 2 ] || { cat "$work/replay-accepted.txt"; fail "the minimized HUB-2 session replayed with $status"; }
+grep -q "^result: invalid input accepted" "$work/replay-accepted.txt" || fail "the minimized HUB-2 session is not accepted"
+echo "HUB-2 minimized: $(head -1 "$accepted_min.txt")"
 
 # The session replays to the same crash.
 set +e
