@@ -133,6 +133,10 @@ class NetCommand : public Subcommand {
     sub->add_option("--restart-every", restart_every_, "Persistent mode: restart the server every N sessions")
         ->type_name("N");
     sub->add_option("--max-size", max_size_, "Bytes per session input")->capture_default_str();
+    sub->add_option("--max-messages", max_messages_,
+                    "Messages sent per session at most; the rest of a longer input is not sent")
+        ->check(CLI::Range(1, 65535))
+        ->capture_default_str();
     sub->add_flag("--keep-going", keep_going_, "Go on after a crash");
     sub->add_option("--minimize-budget", minimize_budget_,
                     "Sessions spent minimizing each new crash, hang (a quarter) or invalid-input-accepted finding by dropping and shrinking messages (0: off)")
@@ -160,6 +164,7 @@ class NetCommand : public Subcommand {
     options.executor.allow_remote = target_.allow_remote;
     options.executor.timeouts.hang = std::chrono::milliseconds(hang_ms_);
     options.executor.restart_every = restart_every_;
+    options.executor.max_messages = max_messages_;
     options.executor.timeouts.fixed_waits = fixed_waits_;
     options.seed = seed_;
     options.max_sessions = sessions_;
@@ -259,6 +264,7 @@ class NetCommand : public Subcommand {
   std::string progress_file_;
   bool fixed_waits_ = false;
   int minimize_budget_ = 64;
+  size_t max_messages_ = 256;
 };
 
 class ReplayCommand : public Subcommand {

@@ -109,6 +109,10 @@ struct Constraint {
   // `must_reject`: a message in which this field lies is invalid input a
   // conforming peer must reject (the network executor's validation oracle).
   bool must_reject = false;
+  // `from {a, b}` (a kSet): values are generated from the set, but any value
+  // is valid — parsed without a lie (CoAP option numbers: the registered
+  // ones generated, an unregistered one still a well-formed option).
+  bool open = false;
 };
 
 // A boolean expression over earlier fields, for conditional fields.

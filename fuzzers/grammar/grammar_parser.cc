@@ -719,8 +719,9 @@ class Parser {
 
   void ValueSuffix(ExprId id) {
     // `x: if (c) u8 = ...` and `x: u8? = ...` give the value to the number inside.
+    const auto from_set = [&] { return At().IsWord("from") && At(1).Is("{"); };
     while ((E(id).kind == ExprKind::kConditional || E(id).kind == ExprKind::kOptional) &&
-           (At().Is("=") || At().IsWord("in") || At().IsWord("interesting"))) {
+           (At().Is("=") || At().IsWord("in") || At().IsWord("interesting") || from_set())) {
       id = E(id).children[0];
     }
     if (At().Is("=")) {
@@ -741,6 +742,17 @@ class Parser {
       }
       Take();
       RangeOrSet(E(id).constraint);
+    } else if (from_set()) {
+      const Token& from = At();
+      if (!IsScalar(E(id))) {
+        diags_.Error(from.pos, fmt::format("only a number field can take values 'from' a set, not {}",
+                                           ExprKindName(E(id).kind)));
+        throw SyntaxError{};
+      }
+      Take();
+      E(id).constraint.kind = ConstraintKind::kSet;
+      E(id).constraint.open = true;
+      IntegerList(E(id).constraint.values);
     }
     if (At().IsWord("interesting")) {
       Take();
@@ -755,8 +767,10 @@ class Parser {
         E(id).must_reject_present = true;
         return;
       }
-      if (E(id).constraint.kind == ConstraintKind::kNone && E(id).relation.kind == RelationKind::kNone) {
-        Fail(word, "'must_reject' only after a number field's constraint or relation");
+      if ((E(id).constraint.kind == ConstraintKind::kNone || E(id).constraint.open) &&
+          E(id).relation.kind == RelationKind::kNone) {
+        Fail(word, "'must_reject' only after a number field's constraint ('in', '=', enum: 'from' allows any "
+                   "value) or relation");
       }
       Take();
       E(id).constraint.must_reject = true;

@@ -40,6 +40,7 @@ InputParser::InputParser(const Grammar& grammar, ParseLimits limits)
 
 bool InputParser::CheckConstraint(const Expr& e, uint64_t value) const {
   const Constraint& c = e.constraint;
+  if (c.open) return true;
   switch (c.kind) {
     case ConstraintKind::kNone: return true;
     case ConstraintKind::kConstant: return value == c.low;

@@ -438,7 +438,8 @@ bool GrammarMutator::ConstraintLie(Tree& tree, Rng& rng) {
   }
   Node& n = tree.node(id);
   n.value = value & max;
-  n.flags |= kLying;
+  // A value outside an open set (`from {...}`) is no lie, only a rare one.
+  if (!c.open) n.flags |= kLying;
   n.flags &= static_cast<uint8_t>(~kExact);
   return true;
 }

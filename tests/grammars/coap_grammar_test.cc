@@ -131,6 +131,15 @@ TEST_CASE("An unrecognized critical option is marked for the validation oracle",
   // The unassigned 13 (delta 13: nibble 13, extension 0): marked too.
   CheckExplained(g, "request", Hex("40 01 00 02 d1 00 07"), "GET with option 13");
   CHECK(MustRejectMarks(g, request, Hex("40 01 00 02 d1 00 07")) == Marks{"unknown_critical"});
+  // Numbers the grammar does not generate still parse, without a lie: 2051
+  // (odd, unregistered; delta 2051 - 269 = 0x06f6) is marked, 2050 (even) is
+  // not, EDHOC's registered 21 (delta 13 + 8) is not.
+  CheckExplained(g, "request", Hex("40 01 00 04 e1 06 f6 41"), "GET with option 2051");
+  CHECK(MustRejectMarks(g, request, Hex("40 01 00 04 e1 06 f6 41")) == Marks{"unknown_critical"});
+  CheckExplained(g, "request", Hex("40 01 00 05 e1 06 f5 41"), "GET with option 2050");
+  CHECK(MustRejectMarks(g, request, Hex("40 01 00 05 e1 06 f5 41")).empty());
+  CheckExplained(g, "request", Hex("40 01 00 06 d1 08 41"), "GET with option 21");
+  CHECK(MustRejectMarks(g, request, Hex("40 01 00 06 d1 08 41")).empty());
   // Max-Age (14, registered, delta 13 + 1): no mark.
   CheckExplained(g, "request", Hex("40 01 00 03 d1 01 07"), "GET with Max-Age");
   CHECK(MustRejectMarks(g, request, Hex("40 01 00 03 d1 01 07")).empty());

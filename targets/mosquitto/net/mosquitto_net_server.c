@@ -4,9 +4,14 @@
  *   mosquitto_net_server --port PORT [--bind ADDR] [--work-dir DIR]
  *
  * Writes a configuration with one MQTT listener on ADDR:PORT (default
- * 127.0.0.1), anonymous access, no persistence and errors/warnings logged to
- * stderr into DIR (default: the current directory), then runs the broker's
- * own main(). Built with AFL++ instrumentation, the forkserver starts where
+ * 127.0.0.1), anonymous access, no persistence, packets up to 1 MiB
+ * (max_packet_size) and errors/warnings logged to stderr into DIR (default:
+ * the current directory), then runs the broker's own main(). The packet limit
+ * is what a device sets; without one, every fuzzed Remaining Length that
+ * claims up to 256 MiB has the broker allocate that much before reading it,
+ * and under AddressSanitizer its shadow memory is written on allocation and
+ * on free, which made such sessions dominate a run's time. A larger packet
+ * is refused (the connection closed) through the broker's own check. Built with AFL++ instrumentation, the forkserver starts where
  * the broker enters its main loop (mosquitto_main_loop, wrapped at link
  * time): configuration read, listener bound, so each forked child serves
  * one session.
@@ -75,6 +80,7 @@ int main(int argc, char** argv) {
           "log_type error\n"
           "log_type warning\n"
           "connection_messages false\n"
+          "max_packet_size 1048576\n"
           "sys_interval 0\n",
           p, bind_addr);
   fclose(f);

@@ -250,5 +250,42 @@ TEST_CASE("CoAP options with extended deltas and lengths are generated and parse
   CHECK(numbers == std::vector<uint64_t>{27, 60, 2049});
 }
 
+TEST_CASE("A 'from' set is generated from but any value parses without a lie", "[grammar]") {
+  constexpr std::string_view kFrom = R"(
+grammar from_set;
+start msg;
+msg = kind: u16be from {1, 3, 11} interesting { 7 } closed: u8 in {1, 2} ;
+)";
+  Grammar g = LoadGrammarText(kFrom, "from.grammar").grammar;
+  const Expr& kind = g.expr(g.expr(g.rule(g.start).body).children[0]);
+  CHECK(kind.constraint.kind == ConstraintKind::kSet);
+  CHECK(kind.constraint.open);
+  Generator generator(g);
+  Serializer serializer(g);
+  InputParser parser(g);
+  Rng rng(9);
+  std::set<uint64_t> generated;
+  for (int i = 0; i < 200; ++i) {
+    std::string bytes = serializer.Serialize(generator.Generate(rng));
+    REQUIRE(bytes.size() == 3);
+    generated.insert((static_cast<uint8_t>(bytes[0]) << 8) | static_cast<uint8_t>(bytes[1]));
+  }
+  CHECK(generated == std::set<uint64_t>{1, 3, 11});
+  // 0x1234 is outside the open set: no lie; 5 outside the closed one: a lie.
+  ParseResult open = parser.Parse(std::string("\x12\x34\x01", 3));
+  CHECK(open.complete());
+  CHECK(open.lying_fields == 0);
+  ParseResult closed = parser.Parse(std::string("\x00\x01\x05", 3));
+  CHECK(serializer.Serialize(closed.tree) == std::string("\x00\x01\x05", 3));
+  CHECK(closed.lying_fields == 1);
+  // must_reject needs a value that can be wrong.
+  try {
+    LoadGrammarText("grammar t;\nstart m;\nm = k: u8 from {1} must_reject ;\n", "t.grammar");
+    FAIL("a 'from' set with must_reject loaded");
+  } catch (const GrammarError& e) {
+    CHECK_THAT(e.report(), Catch::Contains("t.grammar:3:20: error: expected 'must_reject' only after a number"));
+  }
+}
+
 }  // namespace
 }  // namespace iotfuzz::grammar
