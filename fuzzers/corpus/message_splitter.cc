@@ -35,7 +35,8 @@ SplitResult MessageSplitter::SplitStream(std::string_view bytes, bool strict_sta
       grammar::PrefixMatch match = ParserFor(rest.size()).ParsePrefix(rest, rules_[r]);
       if (match.status == grammar::PrefixMatch::kNeedMore) need_more = true;
       if (match.status != grammar::PrefixMatch::kComplete || match.length == 0) continue;
-      SplitMessage m{pos, match.length, r, match.parse.lying_fields, match.parse.raw_bytes};
+      SplitMessage m{pos, match.length, r, match.parse.lying_fields, match.parse.raw_bytes,
+                     match.parse.unusual_values};
       bool strict = m.lying_fields == 0 && m.raw_bytes == 0;
       if (!found || (m.raw_bytes == 0 && best.raw_bytes != 0) ||
           (m.raw_bytes == best.raw_bytes && m.lying_fields < best.lying_fields)) {
@@ -67,7 +68,7 @@ SplitResult MessageSplitter::SplitDatagram(std::string_view datagram) {
   bool found = false;
   for (size_t r = 0; r < rules_.size(); ++r) {
     grammar::ParseResult parsed = ParserFor(datagram.size()).Parse(datagram, rules_[r]);
-    SplitMessage m{0, datagram.size(), r, parsed.lying_fields, parsed.raw_bytes};
+    SplitMessage m{0, datagram.size(), r, parsed.lying_fields, parsed.raw_bytes, parsed.unusual_values};
     if (!found || m.raw_bytes < best.raw_bytes ||
         (m.raw_bytes == best.raw_bytes && m.lying_fields < best.lying_fields)) {
       best = m;

@@ -30,6 +30,7 @@ struct SplitMessage {
   size_t rule = 0;     // index into the splitter's rules
   size_t lying_fields = 0;
   size_t raw_bytes = 0;
+  size_t unusual_values = 0;  // values outside `from {...}` sets (grammar::ParseResult)
 };
 
 struct SplitResult {

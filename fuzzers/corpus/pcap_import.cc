@@ -181,6 +181,7 @@ struct DirectionSplit {
   uint64_t unsplit = 0;
   uint64_t lying = 0;
   uint64_t raw = 0;
+  uint64_t unusual = 0;
   std::vector<std::string> notes;
 };
 
@@ -219,6 +220,7 @@ DirectionSplit SplitDirection(MessageSplitter& splitter, const RawFlow& flow, co
       out.messages.push_back({i, m});
       out.lying += m.lying_fields;
       out.raw += m.raw_bytes;
+      out.unusual += m.unusual_values;
     }
     out.unsplit += r.unsplit_bytes;
     if (r.unsplit_bytes > 0) {
@@ -331,8 +333,11 @@ ImportResult PcapImporter::Import(PcapReader& reader) {
           int raw_dir = d == 0 ? client_dir : 1 - client_dir;
           split.dirs[d] = SplitDirection(*dialect.splitter[d], flow, &streams[raw_dir], raw_dir);
         }
+        // Off the protocol's ports, a flow is taken only when its client side
+        // reads as typical messages: exact, and without values outside the
+        // grammar's usual sets (a CoAP option of no registered number).
         if (autodetect && (split.dirs[0].messages.empty() || split.dirs[0].unsplit != 0 ||
-                           split.dirs[0].lying != 0 || split.dirs[0].raw != 0))
+                           split.dirs[0].lying != 0 || split.dirs[0].raw != 0 || split.dirs[0].unusual != 0))
           continue;
         if (!best || split.Score() < best->Score()) best = std::move(split);
         if (std::get<0>(best->Score()) == 0 && std::get<1>(best->Score()) == 0) break;
@@ -536,6 +541,7 @@ nlohmann::json ImportSummaryJson(const ImportResult& r, const WriteStats& stats)
             {"not_ip", c.not_ip},
             {"other_protocol", c.other_protocol},
             {"fragments", c.fragments},
+            {"reassembled", c.reassembled},
             {"malformed", c.malformed},
             {"cut_by_snaplen", c.cut_by_snaplen}}},
           {"flows_seen", r.flows_seen},
@@ -559,10 +565,10 @@ nlohmann::json ImportSummaryJson(const ImportResult& r, const WriteStats& stats)
 std::string FormatImportSummary(const ImportResult& r, const WriteStats& stats, size_t max_warnings) {
   const CaptureCounts& c = r.counts;
   std::string s = fmt::format(
-      "{}: {} packets, link type {} (IPv4 {}, IPv6 {}; TCP {}, UDP {}; not IP {}, other {}, fragments {}, malformed "
-      "{}, cut by snaplen {}){}\n",
+      "{}: {} packets, link type {} (IPv4 {}, IPv6 {}; TCP {}, UDP {}; not IP {}, other {}, fragments {} "
+      "reassembled into {} datagrams, malformed {}, cut by snaplen {}){}\n",
       r.file, c.packets, r.link_type, c.ipv4, c.ipv6, c.tcp, c.udp, c.not_ip, c.other_protocol, c.fragments,
-      c.malformed, c.cut_by_snaplen, r.truncated ? "; the capture is truncated" : "");
+      c.reassembled, c.malformed, c.cut_by_snaplen, r.truncated ? "; the capture is truncated" : "");
   s += fmt::format("{}: {} flows imported, {} of {} flows in the capture skipped (not {})\n", r.protocol,
                    r.flows.size(), r.flows_skipped, r.flows_seen, r.protocol);
   size_t shown = 0;

@@ -90,7 +90,10 @@ bool PcapReader::Next(DecodedPacket& packet) {
     struct pcap_pkthdr* header = nullptr;
     const u_char* data = nullptr;
     int status = pcap_next_ex(pcap_, &header, &data);
-    if (status == PCAP_ERROR_BREAK) return false;
+    if (status == PCAP_ERROR_BREAK) {
+      WarnIncompleteDatagrams();
+      return false;
+    }
     ++number_;
     if (status != 1) {
       Warn(fmt::format("the record cannot be read ({}); expected a complete record, the capture ends here",
@@ -98,6 +101,7 @@ bool PcapReader::Next(DecodedPacket& packet) {
       truncated_ = true;
       pcap_close(pcap_);
       pcap_ = nullptr;
+      WarnIncompleteDatagrams();
       return false;
     }
     ++counts_.packets;
@@ -187,16 +191,20 @@ bool PcapReader::DecodeIp(const uint8_t* data, size_t size, bool cut, DecodedPac
     if (!cut && total > size)
       return bad(fmt::format("IPv4 total length {} runs past the end of the packet ({} bytes)", total, size));
     ++counts_.ipv4;
-    uint16_t frag = Be16(data + 6);
-    if ((frag & 0x2000) != 0 || (frag & 0x1fff) != 0) {
-      ++counts_.fragments;
-      Warn("IPv4 fragment; fragments are not reassembled, skipped");
-      return false;
-    }
     packet.source.ip_version = packet.destination.ip_version = 4;
     std::memcpy(packet.source.address.data(), data + 12, 4);
     std::memcpy(packet.destination.address.data(), data + 16, 4);
     size_t available = std::min(size, total);  // Ethernet may pad short frames
+    uint16_t frag = Be16(data + 6);
+    if ((frag & 0x2000) != 0 || (frag & 0x1fff) != 0) {
+      IpFragmentReassembler::Key key;
+      key.ip_version = 4;
+      std::memcpy(key.source.data(), data + 12, 4);
+      std::memcpy(key.destination.data(), data + 16, 4);
+      key.protocol = data[9];
+      key.identification = Be16(data + 4);
+      return AddFragment(key, (frag & 0x1fffu) * 8u, (frag & 0x2000) != 0, data + ihl, available - ihl, cut, packet);
+    }
     return DecodeTransport(data[9], data + ihl, available - ihl, total - ihl, cut, packet);
   }
   if (version == 6) {
@@ -210,36 +218,73 @@ bool PcapReader::DecodeIp(const uint8_t* data, size_t size, bool cut, DecodedPac
     packet.source.ip_version = packet.destination.ip_version = 6;
     std::memcpy(packet.source.address.data(), data + 8, 16);
     std::memcpy(packet.destination.address.data(), data + 24, 16);
-    uint8_t next = data[6];
-    size_t off = 40;
     size_t end = std::min(size, 40 + payload_length);
-    size_t declared_end = 40 + payload_length;
-    for (int hops = 0; hops < 16; ++hops) {
-      if (next == 0 || next == 43 || next == 60 || next == 51 || next == 44) {
-        if (end < off + 8)
-          return bad(fmt::format("expected an IPv6 extension header ({}) of at least 8 bytes, {} bytes left", next,
-                                 end - off));
-        size_t ext = next == 44 ? 8 : next == 51 ? (data[off + 1] + 2u) * 4u : (data[off + 1] + 1u) * 8u;
-        if (end < off + ext)
-          return bad(fmt::format("IPv6 extension header ({}) of {} bytes runs past the packet ({} bytes left)", next,
-                                 ext, end - off));
-        if (next == 44) {
-          uint16_t frag = Be16(data + off + 2);
-          if ((frag & 0xfff8) != 0 || (frag & 1) != 0) {
-            ++counts_.fragments;
-            Warn("IPv6 fragment; fragments are not reassembled, skipped");
-            return false;
-          }
-        }
-        next = data[off];
-        off += ext;
-        continue;
-      }
-      return DecodeTransport(next, data + off, end - off, declared_end - off, cut, packet);
-    }
-    return bad("more than 16 IPv6 extension headers");
+    return DecodeIpv6Chain(data[6], data, 40, end, 40 + payload_length, cut, false, packet);
   }
   return bad(fmt::format("expected IP version 4 or 6, found {}", version));
+}
+
+bool PcapReader::DecodeIpv6Chain(uint8_t next, const uint8_t* data, size_t off, size_t end, size_t declared_end,
+                                 bool cut, bool reassembled, DecodedPacket& packet) {
+  auto bad = [&](std::string what) {
+    ++counts_.malformed;
+    Warn(fmt::format("{} {}; skipped", cut ? "cut by the snapshot length:" : "malformed:", what));
+    return false;
+  };
+  for (int hops = 0; hops < 16; ++hops) {
+    if (next == 0 || next == 43 || next == 60 || next == 51 || next == 44) {
+      if (end < off + 8)
+        return bad(fmt::format("expected an IPv6 extension header ({}) of at least 8 bytes, {} bytes left", next,
+                               end - off));
+      size_t ext = next == 44 ? 8 : next == 51 ? (data[off + 1] + 2u) * 4u : (data[off + 1] + 1u) * 8u;
+      if (end < off + ext)
+        return bad(fmt::format("IPv6 extension header ({}) of {} bytes runs past the packet ({} bytes left)", next,
+                               ext, end - off));
+      if (next == 44) {
+        if (reassembled) return bad("a fragment header inside a reassembled IPv6 datagram");
+        uint16_t frag = Be16(data + off + 2);
+        if ((frag & 0xfff8) != 0 || (frag & 1) != 0) {
+          IpFragmentReassembler::Key key;
+          key.ip_version = 6;
+          std::memcpy(key.source.data(), packet.source.address.data(), 16);
+          std::memcpy(key.destination.data(), packet.destination.address.data(), 16);
+          key.protocol = data[off];
+          key.identification = Be32(data + off + 4);
+          return AddFragment(key, frag & 0xfff8u, (frag & 1) != 0, data + off + 8, end - off - 8, cut, packet);
+        }
+      }
+      next = data[off];
+      off += ext;
+      continue;
+    }
+    return DecodeTransport(next, data + off, end - off, declared_end - off, cut, packet);
+  }
+  return bad("more than 16 IPv6 extension headers");
+}
+
+bool PcapReader::AddFragment(const IpFragmentReassembler::Key& key, uint32_t offset, bool more, const uint8_t* data,
+                             size_t size, bool cut, DecodedPacket& packet) {
+  ++counts_.fragments;
+  if (cut) {
+    Warn("IP fragment cut by the snapshot length; its datagram cannot be reassembled, skipped");
+    return false;
+  }
+  std::string problem;
+  IpFragmentReassembler::Result result = fragments_.Add(
+      key, offset, more, std::string_view(reinterpret_cast<const char*>(data), size), number_, reassembled_, problem);
+  if (!problem.empty()) Warn(problem);
+  if (result != IpFragmentReassembler::Result::kComplete) return false;
+  ++counts_.reassembled;
+  const auto* whole = reinterpret_cast<const uint8_t*>(reassembled_.data());
+  if (key.ip_version == 6) return DecodeIpv6Chain(key.protocol, whole, 0, reassembled_.size(), reassembled_.size(),
+                                                  false, true, packet);
+  return DecodeTransport(key.protocol, whole, reassembled_.size(), reassembled_.size(), false, packet);
+}
+
+void PcapReader::WarnIncompleteDatagrams() {
+  for (std::string& description : fragments_.TakeIncomplete()) {
+    warnings_.push_back({0, fmt::format("at the end of the capture: {}; not imported", description)});
+  }
 }
 
 bool PcapReader::DecodeTransport(uint8_t protocol, const uint8_t* data, size_t size, size_t declared, bool cut,

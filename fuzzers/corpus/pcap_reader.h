@@ -4,9 +4,11 @@
 // Link types: Ethernet (with 802.1Q/802.1ad tags), Linux cooked capture v1
 // and v2 (SLL, SLL2: `tcpdump -i any`), raw IP (DLT_RAW, DLT_IPV4,
 // DLT_IPV6) and BSD loopback (DLT_NULL in either byte order, DLT_LOOP).
-// Network layers: IPv4 (options skipped; fragments are reported, not
-// reassembled) and IPv6 (hop-by-hop, routing, destination options and
-// authentication headers skipped; fragments reported).
+// Network layers: IPv4 (options skipped) and IPv6 (hop-by-hop, routing,
+// destination options and authentication headers skipped); fragmented
+// datagrams are reassembled (IpFragmentReassembler) and read as one packet,
+// numbered by the fragment that completed it; datagrams still missing
+// fragments at the end of the capture are warned about.
 //
 // Nothing in a capture can crash the reader: a malformed packet becomes a
 // warning naming its packet number (1-based, as Wireshark counts) and what
@@ -24,6 +26,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "fuzzers/corpus/ip_fragments.h"
 
 typedef struct pcap pcap_t;
 
@@ -76,7 +80,8 @@ struct CaptureCounts {
   uint64_t udp = 0;
   uint64_t not_ip = 0;         // ARP, LLDP, ...
   uint64_t other_protocol = 0; // ICMP, SCTP, ...
-  uint64_t fragments = 0;      // IP fragments, not reassembled
+  uint64_t fragments = 0;      // IP fragments
+  uint64_t reassembled = 0;    // datagrams reassembled from fragments
   uint64_t malformed = 0;      // skipped with a warning
   uint64_t cut_by_snaplen = 0; // payload partly captured
 };
@@ -114,6 +119,15 @@ class PcapReader {
   // TCP or UDP payload to use.
   bool Decode(const uint8_t* data, uint32_t caplen, uint32_t len, DecodedPacket& packet);
   bool DecodeIp(const uint8_t* data, size_t size, bool cut, DecodedPacket& packet);
+  // The IPv6 headers from `next` at `off` up to the transport header, within
+  // `end` bytes captured (`declared_end` as the headers say).
+  bool DecodeIpv6Chain(uint8_t next, const uint8_t* data, size_t off, size_t end, size_t declared_end, bool cut,
+                       bool reassembled, DecodedPacket& packet);
+  // A fragment: true when it completed its datagram, decoded into `packet`.
+  bool AddFragment(const IpFragmentReassembler::Key& key, uint32_t offset, bool more, const uint8_t* data,
+                   size_t size, bool cut, DecodedPacket& packet);
+  // Warns about datagrams still missing fragments (at the end of the capture).
+  void WarnIncompleteDatagrams();
   bool DecodeTransport(uint8_t protocol, const uint8_t* data, size_t size, size_t declared, bool cut,
                        DecodedPacket& packet);
   void Warn(std::string message);
@@ -125,6 +139,8 @@ class PcapReader {
   bool truncated_ = false;
   CaptureCounts counts_;
   std::vector<CaptureWarning> warnings_;
+  IpFragmentReassembler fragments_;
+  std::string reassembled_;  // the payload of the datagram last reassembled
 };
 
 }  // namespace iotfuzz::corpus

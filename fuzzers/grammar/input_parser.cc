@@ -490,7 +490,13 @@ void InputParser::MarkLies(ParseResult& result) {
     }
   }
   for (NodeId id = 0; id < tree.size(); ++id) {
-    if ((tree.node(id).flags & kLying) && !(tree.node(id).flags & kRaw)) ++result.lying_fields;
+    const Node& n = tree.node(id);
+    if (n.flags & kRaw) continue;
+    if (n.flags & kLying) ++result.lying_fields;
+    if (n.expr != kNone && !(n.flags & kAbsent)) {
+      const Constraint& c = g_.expr(n.expr).constraint;
+      if (c.open && std::find(c.values.begin(), c.values.end(), n.value) == c.values.end()) ++result.unusual_values;
+    }
   }
 }
 

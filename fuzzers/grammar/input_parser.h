@@ -41,6 +41,10 @@ struct ParseResult {
   Tree tree;
   size_t raw_bytes = 0;     // bytes in raw leaves
   size_t lying_fields = 0;  // fields whose bytes break a relation or constraint
+  // Fields with a value outside their `from {...}` set: valid, but what a
+  // typical message of the protocol does not carry (a CoAP option number of
+  // no registered option). Telling protocols apart counts them.
+  size_t unusual_values = 0;
   bool budget_exhausted = false;
   // True when the whole input was explained by the grammar: no raw bytes.
   bool complete() const { return raw_bytes == 0; }

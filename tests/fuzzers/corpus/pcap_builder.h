@@ -97,6 +97,35 @@ inline std::string Ipv6(uint8_t next, std::string_view transport, bool with_exte
   return s;
 }
 
+// The IPv4 fragment of `payload` (the transport header on) at byte `offset`
+// of length `length`, with identification `id`; "more fragments" unless it
+// is the end.
+inline std::string Ipv4Fragment(uint8_t protocol, std::string_view payload, size_t offset, size_t length, uint16_t id) {
+  std::string part(payload.substr(offset, length));
+  std::string s = Ipv4(protocol, part);
+  const bool more = offset + part.size() < payload.size();
+  const uint16_t frag = static_cast<uint16_t>((more ? 0x2000 : 0) | (offset / 8));
+  s[4] = static_cast<char>(id >> 8);
+  s[5] = static_cast<char>(id);
+  s[6] = static_cast<char>(frag >> 8);
+  s[7] = static_cast<char>(frag);
+  return s;
+}
+
+// The IPv6 fragment of `payload` (headers after the fragment header, then
+// the transport header) at `offset`, behind a fragment header whose next
+// header is `next`.
+inline std::string Ipv6Fragment(uint8_t next, std::string_view payload, size_t offset, size_t length, uint32_t id) {
+  std::string part(payload.substr(offset, length));
+  const bool more = offset + part.size() < payload.size();
+  std::string fragment_header;
+  fragment_header.push_back(static_cast<char>(next));
+  fragment_header.push_back(0);
+  PutBe16(fragment_header, static_cast<uint16_t>(offset | (more ? 1 : 0)));
+  PutBe32(fragment_header, id);
+  return Ipv6(44, fragment_header + part);
+}
+
 // The link-layer frame around an IP packet.
 inline std::string Frame(uint32_t link, std::string_view ip) {
   bool v6 = !ip.empty() && (static_cast<uint8_t>(ip[0]) >> 4) == 6;

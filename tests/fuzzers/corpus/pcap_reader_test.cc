@@ -251,16 +251,93 @@ TEST_CASE("garbage inside packets gives warnings naming the packet and what was 
   CHECK_THAT(r.warnings[4].message, Catch::Contains("UDP length") && Catch::Contains("runs past the IP payload"));
 }
 
-TEST_CASE("IP fragments are reported and not used") {
-  std::string frag = Ipv4(17, UdpHeader(1, 2, "part"));
-  frag[6] = 0x20;  // more fragments
-  PcapFile file(kLinkRaw);
-  file.Add(frag);
+TEST_CASE("IPv4 fragments in any order are reassembled into one datagram") {
+  // A 2,000-byte CoAP-sized UDP payload in three fragments, the last first,
+  // one fragment sent twice; an unfragmented datagram in between.
+  std::string payload(2000, '\0');
+  for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>('a' + i % 26);
+  const std::string udp = UdpHeader(40000, 5683, payload);
+  PcapFile file(kLinkEthernet);
+  file.Add(Frame(kLinkEthernet, Ipv4Fragment(17, udp, 1480, 600, 7)));
+  file.Add(Frame(kLinkEthernet, Ipv4(17, UdpHeader(1, 2, "whole"))));
+  file.Add(Frame(kLinkEthernet, Ipv4Fragment(17, udp, 0, 744, 7)));
+  file.Add(Frame(kLinkEthernet, Ipv4Fragment(17, udp, 0, 744, 7)));  // again: same bytes
+  file.Add(Frame(kLinkEthernet, Ipv4Fragment(17, udp, 744, 736, 7)));
   ReadBack r = ReadAll(file.bytes());
-  CHECK(r.packets.empty());
-  CHECK(r.counts.fragments == 1);
-  REQUIRE(r.warnings.size() == 1);
-  CHECK_THAT(r.warnings[0].message, Catch::Contains("fragment"));
+  REQUIRE(r.packets.size() == 2);
+  CHECK(r.payloads[0] == "whole");
+  CHECK(r.payloads[1] == payload);
+  CHECK(r.packets[1].number == 5);  // the fragment that completed it
+  CHECK(r.packets[1].destination.port == 5683);
+  CHECK(r.counts.fragments == 4);
+  CHECK(r.counts.reassembled == 1);
+  CHECK(r.warnings.empty());
+}
+
+TEST_CASE("IPv6 fragments are reassembled, headers after the fragment header included") {
+  const std::string tcp = TcpHeader(40000, 80, 1, kAck | kPsh, std::string(1500, 'x'));
+  // Destination options, then TCP, in the fragmentable part.
+  std::string fragmentable;
+  fragmentable.push_back(6);
+  fragmentable.push_back(0);
+  fragmentable.append("\x01\x04\0\0\0\0", 6);
+  fragmentable += tcp;
+  PcapFile file(kLinkRaw);
+  file.Add(Ipv6Fragment(60, fragmentable, 0, 1232, 0x01020304));
+  file.Add(Ipv6Fragment(60, fragmentable, 1232, fragmentable.size() - 1232, 0x01020304));
+  ReadBack r = ReadAll(file.bytes());
+  REQUIRE(r.packets.size() == 1);
+  CHECK(r.packets[0].transport == Transport::kTcp);
+  CHECK(r.payloads[0] == std::string(1500, 'x'));
+  CHECK(r.counts.reassembled == 1);
+  CHECK(r.warnings.empty());
+}
+
+TEST_CASE("fragments that cannot make a datagram are warned about, never used") {
+  const std::string udp = UdpHeader(1, 2, std::string(64, 'p'));
+  SECTION("missing at the end of the capture: which packets and bytes") {
+    PcapFile file(kLinkRaw);
+    file.Add(Ipv4Fragment(17, udp, 0, 16, 9));
+    file.Add(Ipv4Fragment(17, udp, 32, 40, 9));
+    ReadBack r = ReadAll(file.bytes());
+    CHECK(r.packets.empty());
+    REQUIRE(r.warnings.size() == 1);
+    CHECK(r.warnings[0].packet == 0);
+    CHECK_THAT(r.warnings[0].message,
+               Catch::Contains("at the end of the capture: IPv4 datagram 127.0.0.1 -> 127.0.0.1 (protocol 17, "
+                               "identification 9) has fragments in packets 1, 2; missing bytes 16-31"));
+  }
+  SECTION("overlapping with different bytes") {
+    std::string other = udp;
+    other[20] = 'Q';
+    PcapFile file(kLinkRaw);
+    file.Add(Ipv4Fragment(17, udp, 0, 24, 3));
+    file.Add(Ipv4Fragment(17, other, 16, 56, 3));
+    ReadBack r = ReadAll(file.bytes());
+    CHECK(r.packets.empty());
+    REQUIRE(r.warnings.size() == 1);
+    CHECK(r.warnings[0].packet == 2);
+    CHECK_THAT(r.warnings[0].message, Catch::Contains("fragments overlap with different bytes (packet 2, bytes 16-23)"));
+  }
+  SECTION("a fragment that is not the last with a length not a multiple of 8") {
+    PcapFile file(kLinkRaw);
+    file.Add(Ipv4Fragment(17, udp, 0, 13, 4));
+    ReadBack r = ReadAll(file.bytes());
+    CHECK(r.packets.empty());
+    REQUIRE(!r.warnings.empty());
+    CHECK_THAT(r.warnings[0].message, Catch::Contains("carries 13 bytes, not a multiple of 8"));
+  }
+  SECTION("a fragment past 65,535 bytes") {
+    std::string frag = Ipv4Fragment(17, udp, 0, 16, 5);
+    frag[6] = static_cast<char>(0x3f);  // more fragments, offset 0x1fff * 8
+    frag[7] = static_cast<char>(0xff);
+    PcapFile file(kLinkRaw);
+    file.Add(frag);
+    ReadBack r = ReadAll(file.bytes());
+    CHECK(r.packets.empty());
+    REQUIRE(!r.warnings.empty());
+    CHECK_THAT(r.warnings[0].message, Catch::Contains("past the largest datagram"));
+  }
 }
 
 TEST_CASE("a capture in memory reads through a stream") {
