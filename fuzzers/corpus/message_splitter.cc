@@ -31,7 +31,10 @@ SplitResult MessageSplitter::SplitStream(std::string_view bytes, bool strict_sta
     bool found = false;
     bool need_more = false;
     SplitMessage best;
-    for (size_t r = 0; r < rules_.size(); ++r) {
+    const int chosen = chooser_ ? chooser_(rest) : -1;
+    const bool one_rule = chosen >= 0 && static_cast<size_t>(chosen) < rules_.size();
+    for (size_t r = one_rule ? static_cast<size_t>(chosen) : 0; r < rules_.size(); ++r) {
+      if (one_rule && r != static_cast<size_t>(chosen)) break;
       grammar::PrefixMatch match = ParserFor(rest.size()).ParsePrefix(rest, rules_[r]);
       if (match.status == grammar::PrefixMatch::kNeedMore) need_more = true;
       if (match.status != grammar::PrefixMatch::kComplete || match.length == 0) continue;

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -61,6 +62,13 @@ class MessageSplitter {
   MessageSplitter(const grammar::Grammar& grammar, std::vector<grammar::RuleId> rules,
                   grammar::ParseLimits limits = {});
 
+  // Which rules may explain the next message of a stream, asked before each
+  // one with the bytes it starts with: an index into rules() to try that
+  // rule alone, or -1 for all of them. (An HTTP response to a HEAD request
+  // has no body although its fields announce one: only the request tells.)
+  using RuleChooser = std::function<int(std::string_view rest)>;
+  void set_rule_chooser(RuleChooser chooser) { chooser_ = std::move(chooser); }
+
   // Splits contiguous stream bytes into messages. With `strict_start` (bytes
   // after a gap, which may begin inside a message), the first message must
   // match strictly, or none is taken: relaxed matching would explain the
@@ -90,6 +98,7 @@ class MessageSplitter {
   std::unique_ptr<grammar::InputParser> large_parser_;  // for inputs past limits_
   uint64_t large_steps_ = 0;
   grammar::Serializer serializer_;
+  RuleChooser chooser_;
 };
 
 }  // namespace iotfuzz::corpus

@@ -249,6 +249,35 @@ struct FlowSplit {
   }
 };
 
+// For a dialect whose requests of one kind are answered without a body
+// (HTTP HEAD): the server-to-client splitter reads the answer to each such
+// request, in order, with the bodiless-answer rule.
+void ChooseBodilessAnswers(ResolvedDialect& dialect, const DirectionSplit& requests) {
+  const DialectProfile& profile = *dialect.profile;
+  MessageSplitter& splitter = *dialect.splitter[1];
+  if (profile.bodiless_request_prefix.empty()) return;
+  int answer_rule = -1;
+  for (size_t r = 0; r < splitter.rules().size(); ++r) {
+    if (splitter.rule_name(r) == profile.bodiless_answer_rule) answer_rule = static_cast<int>(r);
+  }
+  std::vector<bool> bodiless;
+  bool any = false;
+  for (const PieceMessage& m : requests.messages) {
+    std::string_view bytes = requests.pieces[m.piece].substr(m.split.offset, m.split.length);
+    bodiless.push_back(bytes.starts_with(profile.bodiless_request_prefix));
+    any = any || bodiless.back();
+  }
+  if (answer_rule < 0 || !any) return;
+  auto next = std::make_shared<size_t>(0);
+  splitter.set_rule_chooser([&profile, bodiless, next, answer_rule](std::string_view rest) {
+    for (const std::string& interim : profile.interim_answer_prefixes) {
+      if (rest.starts_with(interim)) return -1;
+    }
+    const size_t request = (*next)++;
+    return request < bodiless.size() && bodiless[request] ? answer_rule : -1;
+  });
+}
+
 bool Contains(const std::vector<uint16_t>& ports, uint16_t port) {
   return std::find(ports.begin(), ports.end(), port) != ports.end();
 }
@@ -331,7 +360,9 @@ ImportResult PcapImporter::Import(PcapReader& reader) {
         split.client_dir = client_dir;
         for (int d = 0; d < 2; ++d) {
           int raw_dir = d == 0 ? client_dir : 1 - client_dir;
+          if (d == 1) ChooseBodilessAnswers(dialect, split.dirs[0]);
           split.dirs[d] = SplitDirection(*dialect.splitter[d], flow, &streams[raw_dir], raw_dir);
+          dialect.splitter[d]->set_rule_chooser(nullptr);
         }
         // Off the protocol's ports, a flow is taken only when its client side
         // reads as typical messages: exact, and without values outside the

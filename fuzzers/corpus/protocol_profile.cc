@@ -9,7 +9,10 @@ namespace {
 
 const std::vector<ProtocolProfile>& Profiles() {
   static const std::vector<ProtocolProfile> profiles = {
-      {"http", {80, 8080}, {{"http", Transport::kTcp, {"request"}, {"response"}, "connection", "cloud_responses"}}},
+      {"http",
+       {80, 8080},
+       {{"http", Transport::kTcp, {"request"}, {"response"}, "connection", "cloud_responses", "HEAD ",
+         "head_response", {"HTTP/1.1 1", "HTTP/1.0 1"}}}},
       {"mqtt",
        {1883},
        {{"v5", Transport::kTcp, {}, {}, "broker_v5", "client_v5"},

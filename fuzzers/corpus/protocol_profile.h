@@ -29,6 +29,14 @@ struct DialectProfile {
   std::vector<std::string> server_rules;  // server to client, tried first
   std::string client_session;
   std::string server_session;
+  // Requests whose answer has no body although its fields announce one
+  // (HTTP HEAD): how such a request starts, and the server-to-client rule
+  // that reads its answer. Answers starting with one of
+  // `interim_answer_prefixes` (HTTP 1xx) precede the answer to the same
+  // request.
+  std::string bodiless_request_prefix;
+  std::string bodiless_answer_rule;
+  std::vector<std::string> interim_answer_prefixes;
 };
 
 struct ProtocolProfile {

@@ -197,6 +197,30 @@ TEST_CASE("HTTP over IPv6 in a Linux cooked v2 capture") {
   CHECK(r.link_type == "LINUX_SLL2");
 }
 
+TEST_CASE("the answer to a HEAD request is read without the body its fields announce") {
+  const std::string head = "HEAD /firmware.bin HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  const std::string head_answer = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n";
+  const std::string put = "PUT /api/config HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\n"
+                          "Content-Length: 2\r\n\r\n{}";
+  const std::string continue_answer = "HTTP/1.1 100 Continue\r\n\r\n";
+  // GET, HEAD, PUT with a 100 Continue before its answer, GET: five answers
+  // for four requests, the second without a body.
+  PcapFile file(kLinkEthernet);
+  file.Add(TcpFrame(kLinkEthernet, 40006, 80, 1, kAck, kGet + head + put + kGet));
+  file.Add(TcpFrame(kLinkEthernet, 80, 40006, 1, kAck, kOk + head_answer + continue_answer + kOk + kOk));
+  ImportResult r = Import("http", file.bytes());
+  REQUIRE(r.flows.size() == 1);
+  REQUIRE(r.messages.size() == 9);
+  std::vector<std::string> answers;
+  for (const ImportedMessage& m : r.messages) {
+    if (m.direction == Direction::kServerToClient) answers.push_back(m.bytes);
+  }
+  CHECK(answers == std::vector<std::string>{kOk, head_answer, continue_answer, kOk, kOk});
+  CHECK(r.unsplit_bytes() == 0);
+  CHECK(r.raw_bytes() == 0);
+  CHECK(r.inexact_messages() == 0);
+}
+
 TEST_CASE("a truncated capture imports what was read and warns") {
   PcapFile file(kLinkRaw);
   file.Add(TcpFrame(kLinkRaw, 40006, 80, 1, kAck, kGet));
