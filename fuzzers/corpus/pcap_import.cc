@@ -425,6 +425,7 @@ ImportResult PcapImporter::Import(PcapReader& reader) {
         result.warnings.push_back(fmt::format("{} {} ({} {}): {}", label, DirectionName(dir), profile.name,
                                               dialect.profile->name, note));
       const grammar::Session* session = dialect.session[d];
+      bool bodiless_answer = false;
       for (const PieceMessage& pm : split.messages) {
         ImportedMessage m;
         m.flow = out.id;
@@ -434,6 +435,7 @@ ImportResult PcapImporter::Import(PcapReader& reader) {
         m.bytes = std::string(split.pieces[pm.piece].substr(pm.split.offset, pm.split.length));
         m.what = DescribeMessage(profile.name, flow.transport, m.rule, m.bytes);
         m.check = splitter.Check(m.bytes, pm.split.rule);
+        bodiless_answer = bodiless_answer || m.rule == dialect.profile->bodiless_answer_rule;
         if (session != nullptr) {
           if (session->framing == grammar::SessionFraming::kFrames) {
             harness::AppendMessageFrame(out.session_bytes[d],
@@ -445,6 +447,16 @@ ImportResult PcapImporter::Import(PcapReader& reader) {
         result.messages.push_back(std::move(m));
       }
       if (session != nullptr && out.messages[d] > 0) out.session_name[d] = session->name;
+      if (bodiless_answer && session != nullptr && session->framing == grammar::SessionFraming::kStream) {
+        // Read back as a session, the answer to a HEAD request would take
+        // the next answer as its body: its messages are written one by one.
+        result.warnings.push_back(fmt::format(
+            "{} {}: no {} session written: the answer to a HEAD request ({}) cannot be told from an answer "
+            "with a body in a stream; its messages are written one by one",
+            label, DirectionName(dir), session->name, dialect.profile->bodiless_answer_rule));
+        out.session_name[d].clear();
+        out.session_bytes[d].clear();
+      }
       if (out.messages[d] == 0) out.session_bytes[d].clear();
     }
     result.flows.push_back(std::move(out));

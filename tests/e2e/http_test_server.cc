@@ -85,7 +85,13 @@ void Serve(tcp::socket& socket) {
       res.body() = "{\"method\":\"" + std::string(req.method_string()) + "\",\"target\":\"" + target +
                    "\",\"received\":" + std::to_string(req.body().size()) + "}";
       res.prepare_payload();
-      http::write(socket, res, ec);
+      if (req.method() == http::verb::head) {
+        // The fields of the GET answer, Content-Length included, no body.
+        http::response_serializer<http::string_body> serializer{res};
+        http::write_header(socket, serializer, ec);
+      } else {
+        http::write(socket, res, ec);
+      }
     }
     if (ec || !keep_alive) return;
   }

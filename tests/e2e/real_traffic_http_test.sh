@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real HTTP traffic round trip: curl against a Boost.Beast server
 # (http_test_server) on a free loopback port: GET with many header fields,
-# PUT, POST (JSON of 120 KB, form, multipart), PATCH, DELETE, OPTIONS, a chunked upload,
+# PUT, POST (JSON of 120 KB, form, multipart), PATCH, DELETE, OPTIONS, HEAD, a chunked upload,
 # Expect: 100-continue, HTTP/1.0, several URLs on one keep-alive connection,
 # chunked, empty, not-found and close-delimited responses, captured with
 # tcpdump. Every message of both directions must parse back exactly with
@@ -42,11 +42,13 @@ c --http1.0 -H 'Connection: keep-alive' "$url/status" "$url/config"
 c "$url/close"
 # Several URLs on one keep-alive connection.
 timeout 10 curl -sS "$url/a" "$url/chunked" "$url/empty" "$url/missing" "$url/b" >/dev/null
+# HEAD between GETs on one connection: its answer announces a body it does not carry.
+timeout 10 curl -sS "$url/c" --next -I "$url/firmware.bin" --next "$url/d" >/dev/null
 rt_capture_stop
 
 rt_import http "$port"
 rt_json_at_least messages 36
-rt_expect_types get put patch delete options post status-200 status-204 status-404 status-100
+rt_expect_types get put patch delete options post head status-200 status-204 status-404 status-100
 rt_message_larger_than post 16383
 rt_message_larger_than put 100000
 rt_check_sessions "$SOURCE_DIR/grammars/http.grammar"
