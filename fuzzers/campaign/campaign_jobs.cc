@@ -421,7 +421,7 @@ class RegressionReplayJob : public Job {
 };
 
 // Merges a corpus into a new directory, then swaps it in with two renames
-// (RecoverInterruptedMerge repairs a swap cut in the middle).
+// (SwapInDirectory; RecoverDirectorySwap repairs a swap cut in the middle).
 class MergeJob : public ChildJob {
  public:
   MergeJob(std::vector<std::string> argv, Environment env, fs::path log, fs::path corpus, fs::path merged,
@@ -441,18 +441,7 @@ class MergeJob : public ChildJob {
                                  log_.string());
       return true;
     }
-    std::error_code ec;
-    fs::path old = corpus_;
-    old += ".pre-merge";
-    fs::remove_all(old, ec);
-    fs::rename(corpus_, old, ec);
-    if (!ec) fs::rename(merged_, corpus_, ec);
-    if (ec) {
-      merge_error_ = fmt::format("cannot swap the merged corpus into {}: {}", corpus_.string(), ec.message());
-      RecoverInterruptedMerge(corpus_);
-      return true;
-    }
-    fs::remove_all(old, ec);
+    if (!SwapInDirectory(corpus_, merge_error_)) return true;
     after_ = after;
     swapped_ = true;
     return true;
@@ -476,6 +465,42 @@ class MergeJob : public ChildJob {
   std::size_t after_ = 0;
   bool swapped_ = false;
   std::string merge_error_;
+};
+
+// `iotfuzz net --merge` of a network target's corpus; what it kept is read
+// from the run's summary.json.
+class NetMergeJob : public ChildJob {
+ public:
+  NetMergeJob(std::vector<std::string> argv, Environment env, fs::path log, fs::path progress, fs::path summary)
+      : ChildJob(std::move(argv), std::move(env), std::move(log), std::move(progress), std::nullopt,
+                 "network corpus merge"),
+        summary_(std::move(summary)) {}
+
+  bool Poll() override {
+    if (!ChildJob::Poll()) return false;
+    if (!read_) {
+      read_ = true;
+      try {
+        const nlohmann::json j = nlohmann::json::parse(ReadFileOrEmpty(summary_));
+        before_ = j.at("merge").at("before").get<std::size_t>();
+        after_ = j.at("merge").at("after").get<std::size_t>();
+        merged_ = true;
+      } catch (const std::exception&) {
+        merged_ = false;  // the child's own error (exit code, log) says why
+      }
+    }
+    return true;
+  }
+  std::string detail() const override {
+    return merged_ ? fmt::format("corpus merged: {} -> {} sessions", before_, after_) : ChildJob::detail();
+  }
+
+ private:
+  fs::path summary_;
+  bool read_ = false;
+  bool merged_ = false;
+  std::size_t before_ = 0;
+  std::size_t after_ = 0;
 };
 
 }  // namespace
@@ -519,28 +544,26 @@ std::string ReadFileOrEmpty(const fs::path& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-void RecoverInterruptedMerge(const fs::path& corpus) {
-  std::error_code ec;
-  fs::path old = corpus;
-  old += ".pre-merge";
-  fs::path merged = corpus;
-  merged += ".merge";
-  if (!fs::exists(corpus, ec) && fs::exists(old, ec)) fs::rename(old, corpus, ec);
-  if (fs::exists(corpus, ec)) {
-    fs::remove_all(old, ec);
-    fs::remove_all(merged, ec);
-  }
+std::unique_ptr<Job> MakeNetMergeJob(const JobContext& c, const std::string& name) {
+  const fs::path out = c.layout.Net(name);
+  RecoverDirectorySwap(out / "corpus");
+  if (ListInputs({out / "corpus"}).empty()) return std::make_unique<EmptyJob>("no corpus to merge");
+  std::vector<std::string> argv = IotfuzzCommand(c);
+  argv.insert(argv.end(), {"net", name, "--reset", c.config->network_reset, "--merge", "--out", out.string(),
+                           "--progress-file", c.layout.Progress(name).string()});
+  fs::path log = c.layout.out / "logs" / (name + ".merge.log");
+  return std::make_unique<NetMergeJob>(std::move(argv), ChildEnvironment(c), std::move(log), c.layout.Progress(name),
+                                       out / "summary.json");
 }
 
 std::unique_ptr<Job> MakeMergeJob(const JobContext& c, const std::string& name) {
   const HarnessEntry* h = c.manifest->Find(name);
   if (h == nullptr) throw Error::Format("unknown harness '{}'", name);
   const fs::path corpus = c.layout.Corpus(name);
-  RecoverInterruptedMerge(corpus);
+  RecoverDirectorySwap(corpus);
   const std::size_t before = ListInputs({corpus}).size();
   if (before == 0) return std::make_unique<EmptyJob>("no corpus to merge");
-  fs::path merged = corpus;
-  merged += ".merge";
+  const fs::path merged = MergeDirectoryOf(corpus);
   std::error_code ec;
   fs::remove_all(merged, ec);
   fs::create_directories(merged, ec);
@@ -569,7 +592,7 @@ std::unique_ptr<Job> MakeJob(const JobContext& c, const PlannedTarget& t, std::o
     case CampaignMode::kBatch:
       return MakeFuzzJob(c, t, budget);
     case CampaignMode::kPrune:
-      return MakeMergeJob(c, t.name);
+      return t.kind == TargetKind::kHarness ? MakeMergeJob(c, t.name) : MakeNetMergeJob(c, t.name);
     case CampaignMode::kRegression:
       break;
   }

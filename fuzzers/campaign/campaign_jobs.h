@@ -90,10 +90,9 @@ std::unique_ptr<Job> MakeJob(const JobContext& context, const PlannedTarget& tar
 
 // The merge job of an in-process harness's corpus (prune, and the end of batch).
 std::unique_ptr<Job> MakeMergeJob(const JobContext& context, const std::string& harness);
+// The merge job of a network target's corpus (`iotfuzz net --merge`).
+std::unique_ptr<Job> MakeNetMergeJob(const JobContext& context, const std::string& target);
 
-// Restores a corpus directory a merge left half swapped (the process was
-// killed between the two renames). Safe to call at any time.
-void RecoverInterruptedMerge(const std::filesystem::path& corpus);
 
 // Regular files of the directories, sorted by name, hidden files skipped.
 std::vector<std::filesystem::path> ListInputs(const std::vector<std::filesystem::path>& dirs);

@@ -67,12 +67,8 @@ CampaignPlan MakePlan(const CampaignConfig& config, const BuildManifest& manifes
       plan.targets.push_back(Planned(h->name, TargetKind::kHarness));
     }
   }
-  // Network targets: fuzzed and replayed; prune has nothing to merge for them.
-  if (config.mode == CampaignMode::kPrune) {
-    if (!config.network.all && !config.network.names.empty()) {
-      plan.notes.push_back("network targets: left out (prune merges in-process corpora only)");
-    }
-  } else if (config.network.all) {
+  // Network targets: fuzzed, replayed, and their corpora merged.
+  if (config.network.all) {
     for (const ServerEntry& s : manifest.servers) {
       const std::string why = ServerMissing(s);
       if (why.empty()) {

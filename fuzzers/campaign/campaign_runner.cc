@@ -353,14 +353,16 @@ struct CampaignRunner::Impl {
   void Merge(StopSignal* stop) {
     std::vector<TargetRecord> merge_records;
     for (const auto& t : self.state_.targets) {
-      if (t.planned.kind != TargetKind::kHarness) continue;
       TargetRecord m;
       m.planned = t.planned;
       merge_records.push_back(m);
     }
     std::vector<TargetRecord*> ptrs;
     for (auto& m : merge_records) ptrs.push_back(&m);
-    RunJobs(ptrs, stop, [&](TargetRecord& r) { return MakeMergeJob(context, r.planned.name); });
+    RunJobs(ptrs, stop, [&](TargetRecord& r) {
+      return r.planned.kind == TargetKind::kHarness ? MakeMergeJob(context, r.planned.name)
+                                                    : MakeNetMergeJob(context, r.planned.name);
+    });
     for (const auto& m : merge_records) {
       TargetRecord* t = self.state_.Find(m.planned.name);
       if (t == nullptr) continue;
@@ -644,7 +646,8 @@ struct CampaignRunner::Impl {
                  layout.State().string());
       return kCampaignError;
     }
-    CollectNetFindings();
+    // Prune only merges: findings are what the fuzzing modes report.
+    if (config.mode != CampaignMode::kPrune) CollectNetFindings();
     Compare();
     UpdateBaseline();
     for (const auto& t : st.targets) {

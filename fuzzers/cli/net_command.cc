@@ -145,6 +145,10 @@ class NetCommand : public Subcommand {
     sub->add_flag("--replay-only", replay_only_,
                   "Run the corpus (the output directory's and --corpus directories) once, without "
                   "generating or mutating sessions: a regression check");
+    sub->add_flag("--merge", merge_,
+                  "Merge the corpus: run the output directory's corpus and --corpus directories once, smallest "
+                  "first, and keep as the corpus only the sessions that reach new edges or response states")
+        ->excludes("--replay-only");
     sub->add_option("--progress-file", progress_file_,
                     "Also write the run's figures to this JSON file about once a second "
                     "(replaced atomically; read by iotfuzz campaign)")
@@ -173,6 +177,8 @@ class NetCommand : public Subcommand {
     options.minimize_budget = minimize_budget_;
     options.use_grammar = !no_grammar_;
     options.replay_only = replay_only_;
+    options.merge = merge_;
+    if (merge_) options.keep_going = true;  // a crash must not cut the merge short
     options.max_size = max_size_;
     for (const auto& c : corpus_) options.corpus_dirs.emplace_back(c);
     std::string safe_name = target.name;
@@ -241,6 +247,10 @@ class NetCommand : public Subcommand {
                "corpus {}, {} crash(es) ({} unique), {} hang(s)\n",
                stats.sessions, stats.seconds, stats.sessions_per_second(), stats.edges, stats.states,
                stats.transitions, stats.corpus, stats.crashes, stats.unique_crashes, stats.hangs);
+    if (merge_) {
+      fmt::print(context.err, "iotfuzz: corpus merged: {} -> {} sessions ({})\n", stats.merge_before,
+                 stats.merge_after, (options.out_dir / "corpus").string());
+    }
     for (const net::NetFinding& f : fuzzer.findings()) {
       fmt::print(context.out, "{}\t{}\t{}\n", f.kind, f.input.string(), f.description);
     }
@@ -265,6 +275,7 @@ class NetCommand : public Subcommand {
   bool fixed_waits_ = false;
   int minimize_budget_ = 64;
   size_t max_messages_ = 256;
+  bool merge_ = false;
 };
 
 class ReplayCommand : public Subcommand {

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -78,6 +80,45 @@ void WriteFileAtomically(const std::filesystem::path& path, std::string_view con
   if (dir_fd >= 0) {
     ::fsync(dir_fd);
     ::close(dir_fd);
+  }
+}
+
+std::filesystem::path MergeDirectoryOf(const std::filesystem::path& dir) {
+  std::filesystem::path merged = dir;
+  merged += ".merge";
+  return merged;
+}
+
+namespace {
+std::filesystem::path PreMergeOf(const std::filesystem::path& dir) {
+  std::filesystem::path old = dir;
+  old += ".pre-merge";
+  return old;
+}
+}  // namespace
+
+bool SwapInDirectory(const std::filesystem::path& dir, std::string& error) {
+  std::error_code ec;
+  const std::filesystem::path old = PreMergeOf(dir);
+  std::filesystem::remove_all(old, ec);
+  std::filesystem::rename(dir, old, ec);
+  if (!ec) std::filesystem::rename(MergeDirectoryOf(dir), dir, ec);
+  if (ec) {
+    error = fmt::format("cannot swap the merged directory into {}: {}", dir.string(), ec.message());
+    RecoverDirectorySwap(dir);
+    return false;
+  }
+  std::filesystem::remove_all(old, ec);
+  return true;
+}
+
+void RecoverDirectorySwap(const std::filesystem::path& dir) {
+  std::error_code ec;
+  const std::filesystem::path old = PreMergeOf(dir);
+  if (!std::filesystem::exists(dir, ec) && std::filesystem::exists(old, ec)) std::filesystem::rename(old, dir, ec);
+  if (std::filesystem::exists(dir, ec)) {
+    std::filesystem::remove_all(old, ec);
+    std::filesystem::remove_all(MergeDirectoryOf(dir), ec);
   }
 }
 

@@ -3,6 +3,7 @@
 #define IOTFUZZ_FUZZERS_COMMON_ATOMIC_FILE_H_
 
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 namespace iotfuzz {
@@ -14,6 +15,19 @@ namespace iotfuzz {
 // umask allows. The directory must exist. Throws Error naming `path` and the
 // step that failed; the temporary file is removed on failure.
 void WriteFileAtomically(const std::filesystem::path& path, std::string_view contents);
+
+// Replacing a directory (a corpus) by a new one built beside it,
+// `<dir>.merge`: `<dir>` is renamed to `<dir>.pre-merge`, `<dir>.merge` to
+// `<dir>`, then the old one is removed. A process killed in between leaves
+// either `<dir>` or `<dir>.pre-merge`, which RecoverDirectorySwap puts
+// right. Returns false (with the reason in `error`) when a rename failed;
+// `<dir>` is then as it was.
+bool SwapInDirectory(const std::filesystem::path& dir, std::string& error);
+// Undoes what a swap cut short left behind: `<dir>.pre-merge` back to `<dir>`
+// when `<dir>` is missing, then the leftovers removed.
+void RecoverDirectorySwap(const std::filesystem::path& dir);
+// `<dir>.merge`, where the new directory is built.
+std::filesystem::path MergeDirectoryOf(const std::filesystem::path& dir);
 
 }  // namespace iotfuzz
 

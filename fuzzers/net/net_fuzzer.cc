@@ -225,6 +225,8 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
     throw Error::Format("{}: no session '{}' (sessions: {})", s.target.grammar.string(), s.target.session,
                         names.empty() ? "none" : names);
   }
+  // A merge killed while swapping its corpus in leaves it to be put right.
+  RecoverDirectorySwap(s.Dir("corpus"));
   for (const char* dir : {"corpus", "crashes", "hangs", "unreachable", "accepted", "server"}) {
     std::filesystem::create_directories(s.Dir(dir));
   }
@@ -260,12 +262,20 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
     grammar::GeneratorLimits limits;
     limits.max_bytes = static_cast<uint32_t>(o.max_size);
     grammar::Generator generator(g, limits);
-    for (size_t i = 0; i < (o.replay_only ? 0 : o.generated_seeds); ++i) {
+    for (size_t i = 0; i < (o.replay_only || o.merge ? 0 : o.generated_seeds); ++i) {
       grammar::Tree t = generator.GenerateSession(*s.session, rng);
       std::string bytes = s.mutation->serializer().Serialize(t);
       if (!bytes.empty() && bytes.size() <= o.max_size) seeds.push_back(std::move(bytes));
     }
   }
+  if (o.merge) {
+    // Smallest first, so a small session covering what a large one does is kept.
+    std::stable_sort(seeds.begin(), seeds.end(), [](const std::string& a, const std::string& b) {
+      return a.size() < b.size();
+    });
+  }
+  std::vector<std::string> merged;  // --merge: the sessions kept
+  std::set<std::string> merged_hashes;
   // Known crash signatures of a resumed run.
   for (const auto& e : std::filesystem::directory_iterator(s.Dir("crashes"))) {
     if (e.path().extension() == ".sig") s.crash_signatures[ReadFile(e.path())]++;
@@ -283,6 +293,12 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
     s.stats.messages += r.session.exchanges.size();
     size_t fresh_states = s.RecordStates(r.session);
     bool interesting = r.novelty != CoverageAccumulator::kNothingNew || fresh_states > 0;
+    if (o.merge && interesting &&
+        (r.verdict == ExecResult::Verdict::kOk || r.verdict == ExecResult::Verdict::kInvalidAccepted) &&
+        merged_hashes.insert(ContentHashHex(input)).second) {
+      merged.push_back(input);
+    }
+    if (o.merge && r.verdict == ExecResult::Verdict::kOk) return;
     if (r.verdict == ExecResult::Verdict::kOk) {
       if (is_seed) {
         s.AddToCorpus(input, seed_index >= resumed && interesting);
@@ -307,7 +323,7 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
       ++s.stats.invalid_accepted;
       dir = "accepted";
       prefix = "accepted";
-      if (interesting) s.AddToCorpus(input, true);
+      if (interesting && !o.merge) s.AddToCorpus(input, true);
     } else {
       ++s.stats.crashes;
     }
@@ -395,8 +411,21 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
   if (s.queue.empty() && !seeds.empty()) s.queue.push_back(seeds.front());
   if (s.queue.empty()) s.queue.push_back(std::string());
 
+  if (o.merge && !out_of_budget()) {
+    // Every session ran: the kept ones become the corpus.
+    s.corpus_writer.Flush();
+    const std::filesystem::path corpus = s.Dir("corpus");
+    const std::filesystem::path next = MergeDirectoryOf(corpus);
+    std::filesystem::remove_all(next);
+    std::filesystem::create_directories(next);
+    for (const std::string& input : merged) WriteFileAtomically(next / ("session-" + ContentHashHex(input)), input);
+    std::string error;
+    if (!SwapInDirectory(corpus, error)) throw Error(error);
+    s.stats.merge_before = seeds.size();
+    s.stats.merge_after = merged.size();
+  }
   std::string mutated;
-  while (!o.replay_only && !out_of_budget()) {
+  while (!o.replay_only && !o.merge && !out_of_budget()) {
     const std::string& parent =
         rng.Below(2) == 0 && s.queue.size() > 16 ? s.queue[s.queue.size() - 1 - rng.Below(16)]
                                                 : s.queue[rng.Below(s.queue.size())];
@@ -437,6 +466,7 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
       {"invalid_input_accepted", s.stats.invalid_accepted},
       {"server_restarts", s.stats.restarts},
   };
+  if (o.merge) summary["merge"] = {{"before", s.stats.merge_before}, {"after", s.stats.merge_after}};
   nlohmann::json list = nlohmann::json::array();
   for (const NetFinding& f : findings_) {
     list.push_back({{"kind", f.kind}, {"input", f.input.string()}, {"description", f.description}});

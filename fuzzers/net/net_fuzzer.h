@@ -16,6 +16,8 @@
 //             oracle), minimized while the same item is accepted;
 //   unreachable/ black-box probe failures (not minimized)
 //   summary.json  figures of the run
+// With NetFuzzOptions::merge, corpus/ is replaced by the sessions of the
+// merge (corpus.merge/ is built beside it, then swapped in).
 // Every file is written atomically; a run killed at any moment resumes from
 // its corpus with `iotfuzz net` again.
 #ifndef IOTFUZZ_FUZZERS_NET_NET_FUZZER_H_
@@ -42,6 +44,11 @@ struct NetFuzzOptions {
   // Runs the seeds of the output directory's corpus and `corpus_dirs` once
   // and stops: no generated seeds, no mutation (regression checks).
   bool replay_only = false;
+  // Merges the corpus: runs the output directory's corpus and `corpus_dirs`
+  // once, smallest first, keeps the sessions that reach edges (hit-count
+  // buckets) or response states none before them did, and swaps them in as
+  // the output directory's corpus (SwapInDirectory). No mutation.
+  bool merge = false;
   size_t max_size = 4096;                // bytes per session input
   size_t generated_seeds = 16;           // sessions generated from the grammar at start
   std::vector<std::filesystem::path> corpus_dirs;  // extra seeds, read only
@@ -65,6 +72,9 @@ struct NetFuzzStats {
   uint64_t unreachable = 0;
   uint64_t invalid_accepted = 0;  // sessions where the validation oracle fired
   uint64_t restarts = 0;
+  // --merge: sessions run and sessions kept.
+  size_t merge_before = 0;
+  size_t merge_after = 0;
   double seconds = 0;
   // (seconds, sessions, edges, response states) about once a second.
   struct Point {

@@ -73,7 +73,8 @@ set -e
 [ "$status" -eq 2 ] || fail "regression against an empty baseline exited $status, expected 2"
 echo "regression: baseline known, empty baseline new"
 
-# 3. batch fuzzes, then merges each harness corpus; prune merges alone.
+# 3. batch fuzzes, then merges each target's corpus; prune merges alone (the
+# network target's corpus too, with iotfuzz net --merge).
 set +e
 "$iotfuzz" campaign --mode batch --runs-per-target 2000 --harnesses demo_device_http_fuzzer --network none \
   --out "$work/b" >"$work/outb.txt" 2>&1
@@ -82,14 +83,19 @@ set -e
 [ "$status" -eq 2 ] || [ "$status" -eq 0 ] || { cat "$work/outb.txt"; fail "batch exited $status"; }
 grep -q 'corpus merged: [0-9]* -> [0-9]* inputs' "$work/outb.txt" || { cat "$work/outb.txt"; fail "batch did not merge the corpus"; }
 before=$(find "$work/c/corpus/demo_device_http_fuzzer" -type f | wc -l)
+net_before=$(find "$work/c/net/demo_device_mqtt_server/corpus" -type f | wc -l)
 "$iotfuzz" campaign --mode prune "${targets[@]}" --out "$work/c" >"$work/outp.txt" 2>&1 ||
   { cat "$work/outp.txt"; fail "prune failed"; }
+net_after=$(find "$work/c/net/demo_device_mqtt_server/corpus" -type f | wc -l)
+grep -q "corpus merged: $net_before -> $net_after sessions" "$work/outp.txt" ||
+  { cat "$work/outp.txt"; fail "prune did not merge the network corpus ($net_before -> $net_after)"; }
+[ "$net_after" -ge 1 ] && [ "$net_after" -le "$net_before" ] || fail "prune left $net_after of $net_before sessions"
 after=$(find "$work/c/corpus/demo_device_http_fuzzer" -type f | wc -l)
 grep -q "corpus merged: $before -> $after inputs" "$work/outp.txt" || { cat "$work/outp.txt"; fail "prune did not report $before -> $after"; }
 [ "$after" -ge 1 ] && [ "$after" -le "$before" ] || fail "prune left $after of $before inputs"
 [ ! -e "$work/c/corpus/demo_device_http_fuzzer.merge" ] && [ ! -e "$work/c/corpus/demo_device_http_fuzzer.pre-merge" ] ||
   fail "prune left its work directories"
-echo "batch merged its corpus; prune: $before -> $after inputs"
+echo "batch merged its corpus; prune: $before -> $after inputs, network $net_before -> $net_after sessions"
 
 # 4. killed and resumed: two targets one after the other; SIGKILL once the
 # first is done and the second runs.

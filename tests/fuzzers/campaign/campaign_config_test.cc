@@ -188,15 +188,17 @@ TEST_CASE("A plan names unknown or unbuilt targets, and refuses to run nothing")
   CHECK_THROWS_WITH(MakePlan(c, m), "unknown network target 'x_server'; known network targets: a_server");
   c.network = TargetSelection::None();
   CHECK_THROWS_WITH(MakePlan(c, m), Catch::StartsWith("nothing to run"));
-  // Regression needs only the replay binary; prune leaves network targets out.
+  // Regression needs only the replay binary; prune merges network targets too.
   c.mode = CampaignMode::kRegression;
   c.harnesses = TargetSelection::All();
   CHECK(MakePlan(c, m).targets.size() == 1);
   c.mode = CampaignMode::kPrune;
   c.network = TargetSelection::All();
   const CampaignPlan p = MakePlan(c, m);
-  REQUIRE(p.targets.size() == 1);
+  REQUIRE(p.targets.size() == 2);
   CHECK(p.targets[0].name == "a_fuzzer");
+  CHECK(p.targets[1].name == "a_server");
+  CHECK(p.targets[1].kind == TargetKind::kNetwork);
   CHECK_FALSE(p.targets[0].runs.has_value());
 }
 

@@ -137,19 +137,6 @@ TEST_CASE("The HTML report lists findings new and known and links triage's repor
   CHECK(s.NewFindings() == 1);
 }
 
-TEST_CASE("A merge cut between its two renames is repaired") {
-  TempDir dir;
-  const auto corpus = dir / "corpus";
-  WriteFileText(dir / "corpus.pre-merge" / "a", "1");
-  WriteFileText(dir / "corpus.merge" / "b", "2");
-  RecoverInterruptedMerge(corpus);  // killed after the first rename
-  CHECK(ReadFileText(corpus / "a") == "1");
-  CHECK_FALSE(std::filesystem::exists(dir / "corpus.pre-merge"));
-  CHECK_FALSE(std::filesystem::exists(dir / "corpus.merge"));
-  RecoverInterruptedMerge(corpus);  // nothing to do
-  CHECK(ListInputs({corpus}).size() == 1);
-}
-
 TEST_CASE("Inputs are the visible regular files of each directory, sorted") {
   TempDir dir;
   WriteFileText(dir / "x" / "b", "");

@@ -63,3 +63,30 @@ TEST_CASE("A failed replacement keeps the old file and cleans up the temporary f
 
 }  // namespace
 }  // namespace iotfuzz
+
+TEST_CASE("A directory swap replaces the directory, and one cut between its renames is repaired") {
+  iotfuzz::testing::TempDir dir;
+  const auto corpus = dir / "corpus";
+  iotfuzz::testing::WriteFileText(corpus / "old", "0");
+  iotfuzz::testing::WriteFileText(iotfuzz::MergeDirectoryOf(corpus) / "new", "1");
+  std::string error;
+  REQUIRE(iotfuzz::SwapInDirectory(corpus, error));
+  CHECK(error.empty());
+  CHECK(iotfuzz::testing::ReadFileText(corpus / "new") == "1");
+  CHECK_FALSE(std::filesystem::exists(corpus / "old"));
+  CHECK_FALSE(std::filesystem::exists(dir / "corpus.pre-merge"));
+  CHECK_FALSE(std::filesystem::exists(dir / "corpus.merge"));
+  // Killed after the first rename: the old directory comes back.
+  std::filesystem::rename(corpus, dir / "corpus.pre-merge");
+  iotfuzz::testing::WriteFileText(dir / "corpus.merge" / "b", "2");
+  iotfuzz::RecoverDirectorySwap(corpus);
+  CHECK(iotfuzz::testing::ReadFileText(corpus / "new") == "1");
+  CHECK_FALSE(std::filesystem::exists(dir / "corpus.pre-merge"));
+  CHECK_FALSE(std::filesystem::exists(dir / "corpus.merge"));
+  iotfuzz::RecoverDirectorySwap(corpus);  // nothing to do
+  CHECK(std::filesystem::exists(corpus / "new"));
+  // Nothing to swap in: an error, the directory as it was.
+  CHECK_FALSE(iotfuzz::SwapInDirectory(corpus, error));
+  CHECK_THAT(error, Catch::Contains("cannot swap the merged directory into"));
+  CHECK(std::filesystem::exists(corpus / "new"));
+}
