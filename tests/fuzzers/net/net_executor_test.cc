@@ -53,6 +53,21 @@ ExecutorOptions Persistent(const std::string& name,
   return o;
 }
 
+// The demo device's MQTT broker, AFL++-instrumented with its deferred fork
+// point, as the network target `name`.
+NetTarget DemoBroker(const std::string& name) {
+  const fs::path binary = IOTFUZZ_DEMO_SERVER_AFL;
+  INFO("demo_device_server_afl comes with the AFL++ child build (scripts/setup installs afl++)");
+  REQUIRE(fs::exists(binary));
+  NetTarget t;
+  t.name = name;
+  t.binary = binary;
+  t.args = {"--mqtt", "{port}"};
+  t.deferred_forkserver = true;
+  t.instrumented = true;
+  return t;
+}
+
 NetTarget TestServer() {
   NetTarget t;
   t.name = "test_server";
@@ -214,16 +229,8 @@ TEST_CASE("coverage novelty follows AFL++'s hit-count buckets") {
 }
 
 TEST_CASE("forkserver: a fresh demo device server per session, with edge coverage, finds HUB-1") {
-  const fs::path binary = IOTFUZZ_DEMO_SERVER_AFL;
-  INFO("demo_device_server_afl comes with the AFL++ child build (scripts/setup installs afl++)");
-  REQUIRE(fs::exists(binary));
   Fixture f(IOTFUZZ_MQTT_GRAMMAR, "broker_v311");
-  NetTarget t;
-  t.name = "demo_device_mqtt_server";
-  t.binary = binary;
-  t.args = {"--mqtt", "{port}"};
-  t.deferred_forkserver = true;
-  t.instrumented = true;
+  NetTarget t = DemoBroker("demo_device_mqtt_server");
   ExecutorOptions o;
   o.reset = ResetMode::kForkserver;
   o.work_dir = WorkDir("forkserver");
@@ -276,17 +283,9 @@ TEST_CASE("forkserver: a fresh demo device server per session, with edge coverag
 }
 
 TEST_CASE("two connections: the broker's delivery to the subscriber is answered there, and HUB-3 is found") {
-  const fs::path binary = IOTFUZZ_DEMO_SERVER_AFL;
-  INFO("demo_device_server_afl comes with the AFL++ child build (scripts/setup installs afl++)");
-  REQUIRE(fs::exists(binary));
   Fixture f(IOTFUZZ_MQTT_GRAMMAR, "pub_sub_v311");
   REQUIRE(f.session->connections == std::vector<std::string>{"subscriber", "publisher"});
-  NetTarget t;
-  t.name = "demo_device_mqtt_pubsub";
-  t.binary = binary;
-  t.args = {"--mqtt", "{port}"};
-  t.deferred_forkserver = true;
-  t.instrumented = true;
+  NetTarget t = DemoBroker("demo_device_mqtt_pubsub");
   ExecutorOptions o;
   o.reset = ResetMode::kForkserver;
   o.work_dir = WorkDir("two-connections");
@@ -342,16 +341,8 @@ TEST_CASE("two connections: the broker's delivery to the subscriber is answered 
 }
 
 TEST_CASE("persistent on the forkserver: one server for many sessions, a crash costs a fork, not a new process") {
-  const fs::path binary = IOTFUZZ_DEMO_SERVER_AFL;
-  INFO("demo_device_server_afl comes with the AFL++ child build (scripts/setup installs afl++)");
-  REQUIRE(fs::exists(binary));
   Fixture f(IOTFUZZ_MQTT_GRAMMAR, "broker_v311");
-  NetTarget t;
-  t.name = "demo_device_mqtt_server";
-  t.binary = binary;
-  t.args = {"--mqtt", "{port}"};
-  t.deferred_forkserver = true;
-  t.instrumented = true;
+  NetTarget t = DemoBroker("demo_device_mqtt_server");
   ExecutorOptions o;
   o.reset = ResetMode::kPersistent;
   o.work_dir = WorkDir("persistent-forkserver");
@@ -405,15 +396,8 @@ TEST_CASE("persistent on the forkserver: one server for many sessions, a crash c
 }
 
 TEST_CASE("persistent on the forkserver: restart_every forks a fresh child") {
-  const fs::path binary = IOTFUZZ_DEMO_SERVER_AFL;
-  REQUIRE(fs::exists(binary));
   Fixture f(IOTFUZZ_MQTT_GRAMMAR, "broker_v311");
-  NetTarget t;
-  t.name = "demo_device_mqtt_server";
-  t.binary = binary;
-  t.args = {"--mqtt", "{port}"};
-  t.deferred_forkserver = true;
-  t.instrumented = true;
+  NetTarget t = DemoBroker("demo_device_mqtt_server");
   ExecutorOptions o;
   o.reset = ResetMode::kPersistent;
   o.restart_every = 2;
