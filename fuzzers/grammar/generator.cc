@@ -261,13 +261,15 @@ int Generator::RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget) {
   for (int pass = 0; pass < 16; ++pass) {
     bool changed = false;
     tree.Reachable(reachable_);
+    // Conditions are read from the tree as it is until a repair changes it.
+    serializer_.BeginQueries(tree);
     for (NodeId id : reachable_) {
       const Node& n = tree.node(id);
       if (n.expr == kNone || (n.flags & kRaw)) continue;
       const Expr& e = g_.expr(n.expr);
       if (e.kind != ExprKind::kConditional || IsPresenceControlled(n.expr, e.condition)) continue;
       if (!attached(id)) continue;  // dropped by an earlier repair in this pass
-      bool should = conditions_.Evaluate(tree, id, e.condition);
+      bool should = conditions_.EvaluateUnchanged(tree, id, e.condition);
       bool is = !(n.flags & kAbsent);
       if (should == is) continue;
       tree.node(id).first_child = tree.node(id).last_child = kNone;
@@ -280,6 +282,7 @@ int Generator::RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget) {
       }
       ++repaired;
       changed = true;
+      serializer_.BeginQueries(tree);
     }
     if (!changed) break;
   }
