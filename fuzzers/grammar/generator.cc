@@ -256,7 +256,10 @@ int Generator::RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget) {
     return false;
   };
   int repaired = 0;
-  if (!has_conditionals_) return 0;
+  if (!has_conditionals_) {
+    serializer_.BeginQueries(tree);
+    return 0;
+  }
   // A repair can add conditionals of its own, which the next pass sees.
   for (int pass = 0; pass < 16; ++pass) {
     bool changed = false;

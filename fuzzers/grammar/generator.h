@@ -51,8 +51,11 @@ class Generator {
   // (after a mutation changed, say, a protocol level or a QoS): a field that
   // should be present is generated, one that should not is marked absent.
   // Fields announced by a presence flag are left alone, as the flag follows
-  // them. Returns the number of fields changed.
+  // them. Returns the number of fields changed. Afterwards serializer()
+  // holds the queries of `tree` as it is then (Serializer::BeginQueries), so
+  // an unchanged tree serializes with SerializeQueried.
   int RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget);
+  Serializer& serializer() { return serializer_; }
 
   // Fewest bytes `expr` can produce (a saturating estimate).
   uint32_t MinSize(ExprId expr) const { return min_size_[expr]; }

@@ -249,4 +249,13 @@ void Serializer::Serialize(const Tree& tree, std::string& out) {
   Emit(tree, tree.root(), out);
 }
 
+void Serializer::SerializeQueried(const Tree& tree, std::string& out) {
+  if (tree.empty() || tree.root() == kNone) return;
+  // Sizes and values kept by the queries met no field inside its own target
+  // (QueryRelation drops everything after one that did), so they are what
+  // a fresh serialization computes for those nodes too.
+  if (size_stamp_.size() < tree.size()) Prepare(tree);
+  Emit(tree, tree.root(), out);
+}
+
 }  // namespace iotfuzz::grammar

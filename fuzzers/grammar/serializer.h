@@ -42,6 +42,9 @@ class Serializer {
   // undefined, except that a tree that grew is prepared again).
   void BeginQueries(const Tree& tree) { Prepare(tree); }
   uint64_t QueryRelation(const Tree& tree, NodeId field);
+  // Serialize for a tree that has not changed since BeginQueries(tree),
+  // reusing what the queries found. The same bytes as Serialize.
+  void SerializeQueried(const Tree& tree, std::string& out);
 
   // Encodings of scalar values, shared with the parser.
   static void EncodeInteger(uint64_t value, uint32_t width, ByteOrder order, std::string& out);

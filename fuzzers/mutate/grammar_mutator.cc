@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -125,9 +126,13 @@ NodeId GrammarMutator::PickCandidate(const Tree& tree, Rng& rng, bool (*accept)(
   return pick;
 }
 
-size_t GrammarMutator::CurrentSize(const Tree& tree) {
+size_t GrammarMutator::CurrentSize(const Tree& tree, bool queried) {
   scratch_.clear();
-  serializer_.Serialize(tree, scratch_);
+  if (queried) {
+    generator_.serializer().SerializeQueried(tree, scratch_);
+  } else {
+    serializer_.Serialize(tree, scratch_);
+  }
   known_size_ = scratch_.size();
   return known_size_;
 }
@@ -505,6 +510,7 @@ bool GrammarMutator::Apply(MutationKind kind, Tree& tree, Rng& rng, const Tree* 
 }
 
 bool GrammarMutator::ApplyAndRepair(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor) {
+  queried_ = false;
   bool applied = ApplyUnrepaired(kind, tree, rng, donor);
   // Lies and presence toggles break consistency on purpose; everything else
   // keeps conditional fields in line with what they depend on.
@@ -513,10 +519,13 @@ bool GrammarMutator::ApplyAndRepair(MutationKind kind, Tree& tree, Rng& rng, con
     size_t current = known_size_;
     uint32_t budget = static_cast<uint32_t>(options_.max_size > current ? options_.max_size - current : 0);
     generator_.RepairConditionals(tree, rng, budget);
+    queried_ = true;
   }
   // Values flow from message to message again after any change.
   if (applied && !g_.sessions.empty()) {
-    if (const Session* session = binder_.SessionOf(tree)) binder_.Apply(*session, tree);
+    if (const Session* session = binder_.SessionOf(tree)) {
+      if (binder_.Apply(*session, tree) != 0) queried_ = false;
+    }
   }
   return applied;
 }
@@ -583,7 +592,7 @@ bool GrammarMutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector
   for (int attempt = 0; attempt < 32 && done < stacked; ++attempt) {
     MutationKind kind = PickKind(rng);
     if (!ApplyAndRepair(kind, tree, rng, donor)) continue;
-    if (CurrentSize(tree) > options_.max_size) {
+    if (CurrentSize(tree, std::exchange(queried_, false)) > options_.max_size) {
       tree = backup;  // over the size limit: undo everything and start over
       names.clear();
       done = 0;

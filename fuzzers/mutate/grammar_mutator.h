@@ -122,7 +122,10 @@ class GrammarMutator {
   NodeId PickCandidate(const Tree& tree, Rng& rng, bool (*accept)(const Grammar&, const Tree&, NodeId)) const;
   // Generates `expr` in place of node `old` (same parent); returns the new node.
   NodeId RegenerateAt(Tree& tree, NodeId old, ExprId expr, Rng& rng);
-  size_t CurrentSize(const Tree& tree);
+  // Serializes `tree` into scratch_ and returns its size. `queried`: the
+  // tree has not changed since the generator's RepairConditionals, whose
+  // relation answers are reused.
+  size_t CurrentSize(const Tree& tree, bool queried = false);
   bool SetLeafBytes(Tree& tree, NodeId node, std::string data);
 
   bool Regenerate(Tree& tree, Rng& rng);
@@ -163,6 +166,7 @@ class GrammarMutator {
   // taken from it, the exact check follows each operation.
   size_t known_size_ = 0;
   bool output_ready_ = false;  // scratch_ holds the serialization of the tree Mutate returned
+  bool queried_ = false;       // the last ApplyAndRepair ended with RepairConditionals
   Tree backup_;  // undo copy of Mutate
   mutable std::vector<NodeId> reachable_;  // scratch for candidate picking
   std::vector<NodeId> splice_mine_;        // scratch of Splice
