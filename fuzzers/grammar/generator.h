@@ -7,6 +7,7 @@
 #define IOTFUZZ_FUZZERS_GRAMMAR_GENERATOR_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "fuzzers/grammar/condition_evaluator.h"
@@ -84,6 +85,9 @@ class Generator {
   int64_t budget_ = 0;  // bytes left in the current generation
   bool has_conditionals_ = false;
   std::vector<NodeId> reachable_;  // scratch of RepairConditionals
+  std::vector<std::vector<uint8_t>> alphabets_;  // per string expression: its bytes in order
+  std::string blob_;                // scratch of FillBlob
+  std::vector<uint64_t> higher_;    // scratch of virtual fields
   // The next generation of `forced_choice_expr_` takes alternative
   // `forced_choice_` (a session's planned message).
   ExprId forced_choice_expr_ = kNone;
