@@ -48,6 +48,24 @@ const grammar::Tree& MutationSession::CachedTree(std::string_view input) {
   return cache_.emplace(key, parser_->Parse(input).tree).first->second;
 }
 
+void MutationSession::LoadTree(std::string_view input, uint64_t key, grammar::Tree& into) {
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    into = it->second;
+    return;
+  }
+  // Parsed into reused buffers. Only an input met before is cached: corpus
+  // entries come back, libFuzzer's intermediate inputs (after a byte-level
+  // mutation) do not, and would only fill the cache.
+  parser_->ParseInto(input, scratch_parse_);
+  into = scratch_parse_.tree;
+  uint64_t& slot = seen_[key % seen_.size()];
+  if (slot == key) {
+    cache_.emplace(key, scratch_parse_.tree);
+  } else {
+    slot = key;
+  }
+}
+
 void MutationSession::TrimCache() {
   // Only between calls: trees handed out by TreeOf stay valid within one.
   if (cache_.size() >= kCacheLimit) cache_.clear();
@@ -65,7 +83,7 @@ bool MutationSession::Mutate(std::string_view input, std::string_view donor, siz
   if (last_output_valid_ && key == last_output_hash_) {
     std::swap(tree, last_output_tree_);
   } else {
-    tree = CachedTree(input);
+    LoadTree(input, key, tree);
   }
   last_output_valid_ = false;
   // Without a donor the tree splices from itself (Tree::CopySubtree copies
