@@ -49,7 +49,8 @@ class MutationSession {
   grammar::Serializer& serializer() { return *serializer_; }
   GrammarMutator& mutator() { return *mutator_; }
 
-  // 64-bit FNV-1a of `bytes`.
+  // A 64-bit hash of `bytes` (the cache key; not cryptographic, and not
+  // stable across byte orders: it is never stored).
   static uint64_t Hash(std::string_view bytes);
   void TrimCache();
   // Number of trees in the cache.

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,27 @@ TEST_CASE("Mutation sessions cache inputs met twice and mutate cached and parsed
   CHECK(fresh.cached() == 1);
   REQUIRE(cached.Mutate(inputs[0], {}, 512, 1000, out_cached));
   CHECK(out_fresh == out_cached);
+}
+
+TEST_CASE("Session cache keys tell apart inputs that differ in one byte or in length", "[mutate]") {
+  std::string seed = ReadFile(kSeed);
+  REQUIRE(seed.size() > 16);
+  std::set<uint64_t> keys;
+  size_t inputs = 0;
+  // Every single-bit change of the seed.
+  for (size_t i = 0; i < seed.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string changed = seed;
+      changed[i] ^= static_cast<char>(1 << bit);
+      keys.insert(MutationSession::Hash(changed));
+      ++inputs;
+    }
+  }
+  // Runs of zero bytes of every length up to 64 (the padding of the last
+  // word must not hide the length), and every prefix of the seed.
+  for (size_t n = 0; n <= 64; ++n, ++inputs) keys.insert(MutationSession::Hash(std::string(n, '\0')));
+  for (size_t n = 1; n <= seed.size(); ++n, ++inputs) keys.insert(MutationSession::Hash(std::string_view(seed).substr(0, n)));
+  CHECK(keys.size() == inputs);
 }
 
 }  // namespace
