@@ -13,7 +13,7 @@ uint64_t ConditionEvaluator::Operand(const Tree& tree, NodeId at, ConditionId co
   if (n.flags & kAbsent) return 0;
   if (mode_ == RelationValues::kComputed && g_.expr(n.expr).relation.kind != RelationKind::kNone &&
       !(n.flags & kLying)) {
-    return serializer_.ComputeRelation(tree, node);
+    return queries_ ? serializer_.QueryRelation(tree, node) : serializer_.ComputeRelation(tree, node);
   }
   return n.value;
 }

@@ -23,6 +23,15 @@ class ConditionEvaluator {
 
   // `at` is the conditional's node; fields are found from there outward.
   bool Evaluate(const Tree& tree, NodeId at, ConditionId cond);
+  // The same for a tree that has not changed since the serializer's last
+  // BeginQueries(tree): computed relations are answered by QueryRelation,
+  // which shares its work between the conditions of one tree.
+  bool EvaluateUnchanged(const Tree& tree, NodeId at, ConditionId cond) {
+    queries_ = true;
+    bool result = Evaluate(tree, at, cond);
+    queries_ = false;
+    return result;
+  }
 
  private:
   uint64_t Operand(const Tree& tree, NodeId at, ConditionId cond);
@@ -31,6 +40,7 @@ class ConditionEvaluator {
   const FieldResolver& resolver_;
   Serializer& serializer_;
   RelationValues mode_;
+  bool queries_ = false;  // inside EvaluateUnchanged
 };
 
 }  // namespace iotfuzz::grammar

@@ -76,26 +76,31 @@ FieldResolver::FieldResolver(const Grammar& g)
 }
 
 NodeId FieldResolver::FindBelow(const Tree& tree, NodeId root, ExprId target, NodeId skip) const {
-  std::vector<NodeId>& stack = stack_;
-  stack.clear();
-  stack.push_back(root);
-  while (!stack.empty()) {
-    NodeId id = stack.back();
-    stack.pop_back();
-    if (id == skip) continue;
-    const Node& n = tree.node(id);
-    if (n.expr == target) return id;
-    if (n.expr != kNone) {
-      const Expr& e = g_.expr(n.expr);
-      // A rule instance that cannot hold the target is not searched.
-      if (e.kind == ExprKind::kRuleRef && e.rule != kNone && !rule_contains_[e.rule][target]) continue;
+  // Pre-order walk along the links (first child, next sibling, parent), so
+  // nodes are visited in document order without a stack.
+  NodeId id = root;
+  while (true) {
+    bool descend = false;
+    if (id != skip) {
+      const Node& n = tree.node(id);
+      if (n.expr == target) return id;
+      descend = n.first_child != kNone;
+      if (descend && n.expr != kNone) {
+        const Expr& e = g_.expr(n.expr);
+        // A rule instance that cannot hold the target is not searched.
+        if (e.kind == ExprKind::kRuleRef && e.rule != kNone && !rule_contains_[e.rule][target]) descend = false;
+      }
+      if (descend) {
+        id = n.first_child;
+        continue;
+      }
     }
-    // Children pushed in reverse so the search goes in document order.
-    size_t mark = stack.size();
-    for (NodeId c = n.first_child; c != kNone; c = tree.node(c).next_sibling) stack.push_back(c);
-    std::reverse(stack.begin() + static_cast<std::ptrdiff_t>(mark), stack.end());
+    // Next in document order: a following sibling of `id` or of an
+    // ancestor below `root`.
+    while (id != root && id != kNone && tree.node(id).next_sibling == kNone) id = tree.node(id).parent;
+    if (id == root || id == kNone) return kNone;
+    id = tree.node(id).next_sibling;
   }
-  return kNone;
 }
 
 bool FieldResolver::ReachesThroughRules(ExprId root, ExprId target) const {

@@ -75,7 +75,6 @@ class FieldResolver {
   // e (directly or through the rules it uses); the search skips rule
   // instances that cannot.
   std::vector<std::vector<bool>> rule_contains_;
-  mutable std::vector<NodeId> stack_;  // reused by FindBelow
   std::vector<ExprId> relation_target_;
   std::vector<std::vector<ExprId>> relations_on_;
   std::vector<ExprId> condition_field_;

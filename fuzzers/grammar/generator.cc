@@ -21,6 +21,14 @@ Generator::Generator(const Grammar& grammar, GeneratorLimits limits)
       binder_(grammar) {
   ComputeMinSizes();
   for (const Expr& e : grammar.exprs) has_conditionals_ |= e.kind == ExprKind::kConditional;
+  alphabets_.resize(grammar.exprs.size());
+  for (ExprId id = 0; id < grammar.exprs.size(); ++id) {
+    const Expr& e = grammar.expr(id);
+    if (e.kind != ExprKind::kString) continue;
+    for (int b = 0; b < 256; ++b) {
+      if (e.alphabet.test(b)) alphabets_[id].push_back(static_cast<uint8_t>(b));
+    }
+  }
 }
 
 void Generator::ComputeMinSizes() {
@@ -103,15 +111,13 @@ void Generator::FillBlob(Tree& tree, NodeId node, const Expr& e, Rng& rng) {
   uint32_t cap = static_cast<uint32_t>(std::max<int64_t>(budget_, 0)) + e.min;
   max = std::max(e.min, std::min(max, cap));
   uint32_t length = static_cast<uint32_t>(rng.InRange(e.min, max));
-  std::string data;
+  std::string& data = blob_;  // reused: no allocation per blob
+  data.clear();
   data.reserve(length);
   if (e.kind == ExprKind::kBytes) {
     for (uint32_t i = 0; i < length; ++i) data.push_back(static_cast<char>(rng.Below(256)));
   } else {
-    std::vector<uint8_t> alphabet;
-    for (int b = 0; b < 256; ++b) {
-      if (e.alphabet.test(b)) alphabet.push_back(static_cast<uint8_t>(b));
-    }
+    const std::vector<uint8_t>& alphabet = alphabets_[static_cast<ExprId>(&e - g_.exprs.data())];
     while (data.size() < length) {
       if (e.utf8 && length - data.size() >= 2 && rng.Chance(1, 8)) {
         // A two-byte UTF-8 sequence (U+0080..U+07FF).
@@ -227,7 +233,8 @@ NodeId Generator::Gen(Tree& tree, ExprId id, NodeId parent, Rng& rng, uint32_t d
           const Constraint& c = e.constraint;
           value = floor + (c.kind == ConstraintKind::kNone ? rng.Below(8) : 0);
           if (c.kind == ConstraintKind::kSet || c.kind == ConstraintKind::kEnum) {
-            std::vector<uint64_t> higher;
+            std::vector<uint64_t>& higher = higher_;
+            higher.clear();
             for (uint64_t v : c.values) {
               if (v >= floor) higher.push_back(v);
             }
@@ -256,18 +263,23 @@ int Generator::RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget) {
     return false;
   };
   int repaired = 0;
-  if (!has_conditionals_) return 0;
+  if (!has_conditionals_) {
+    serializer_.BeginQueries(tree);
+    return 0;
+  }
   // A repair can add conditionals of its own, which the next pass sees.
   for (int pass = 0; pass < 16; ++pass) {
     bool changed = false;
     tree.Reachable(reachable_);
+    // Conditions are read from the tree as it is until a repair changes it.
+    serializer_.BeginQueries(tree);
     for (NodeId id : reachable_) {
       const Node& n = tree.node(id);
       if (n.expr == kNone || (n.flags & kRaw)) continue;
       const Expr& e = g_.expr(n.expr);
       if (e.kind != ExprKind::kConditional || IsPresenceControlled(n.expr, e.condition)) continue;
       if (!attached(id)) continue;  // dropped by an earlier repair in this pass
-      bool should = conditions_.Evaluate(tree, id, e.condition);
+      bool should = conditions_.EvaluateUnchanged(tree, id, e.condition);
       bool is = !(n.flags & kAbsent);
       if (should == is) continue;
       tree.node(id).first_child = tree.node(id).last_child = kNone;
@@ -280,6 +292,7 @@ int Generator::RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget) {
       }
       ++repaired;
       changed = true;
+      serializer_.BeginQueries(tree);
     }
     if (!changed) break;
   }

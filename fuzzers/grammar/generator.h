@@ -7,6 +7,7 @@
 #define IOTFUZZ_FUZZERS_GRAMMAR_GENERATOR_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "fuzzers/grammar/condition_evaluator.h"
@@ -57,8 +58,11 @@ class Generator {
   // (after a mutation changed, say, a protocol level or a QoS): a field that
   // should be present is generated, one that should not is marked absent.
   // Fields announced by a presence flag are left alone, as the flag follows
-  // them. Returns the number of fields changed.
+  // them. Returns the number of fields changed. Afterwards serializer()
+  // holds the queries of `tree` as it is then (Serializer::BeginQueries), so
+  // an unchanged tree serializes with SerializeQueried.
   int RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget);
+  Serializer& serializer() { return serializer_; }
 
   // Fewest bytes `expr` can produce (a saturating estimate).
   uint32_t MinSize(ExprId expr) const { return min_size_[expr]; }
@@ -87,6 +91,9 @@ class Generator {
   int64_t budget_ = 0;  // bytes left in the current generation
   bool has_conditionals_ = false;
   std::vector<NodeId> reachable_;  // scratch of RepairConditionals
+  std::vector<std::vector<uint8_t>> alphabets_;  // per string expression: its bytes in order
+  std::string blob_;                // scratch of FillBlob
+  std::vector<uint64_t> higher_;    // scratch of virtual fields
   // The next generation of `forced_choice_expr_` takes alternative
   // `forced_choice_` (a session's planned message).
   ExprId forced_choice_expr_ = kNone;

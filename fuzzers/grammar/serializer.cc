@@ -45,6 +45,25 @@ uint64_t Serializer::ComputeRelation(const Tree& tree, NodeId field) {
   return Relate(tree, field);
 }
 
+uint64_t Serializer::QueryRelation(const Tree& tree, NodeId field) {
+  if (size_stamp_.size() < tree.size()) Prepare(tree);
+  if (value_stamp_[field] == stamp_) return value_memo_[field];
+  cycle_hit_ = false;
+  uint64_t v = Relate(tree, field);
+  if (cycle_hit_) {
+    // Sizes found on the way may hold a field's stored value in place of
+    // its relation (a field inside its own target): a later query must not
+    // see them, as a fresh ComputeRelation would not.
+    Prepare(tree);
+  } else {
+    // Without a cycle the value does not depend on `field` being in
+    // progress: it is what ScalarValue would compute too.
+    value_stamp_[field] = stamp_;
+    value_memo_[field] = v;
+  }
+  return v;
+}
+
 void Serializer::Prepare(const Tree& tree) {
   if (size_stamp_.size() < tree.size()) {
     size_stamp_.resize(tree.size(), 0);
@@ -52,10 +71,13 @@ void Serializer::Prepare(const Tree& tree) {
     in_progress_.resize(tree.size(), 0);
     target_stamp_.resize(tree.size(), 0);
     target_memo_.resize(tree.size(), kNone);
+    value_stamp_.resize(tree.size(), 0);
+    value_memo_.resize(tree.size(), 0);
   }
   if (++stamp_ == 0) {  // wrapped: invalidate everything
     std::fill(size_stamp_.begin(), size_stamp_.end(), 0);
     std::fill(target_stamp_.begin(), target_stamp_.end(), 0);
+    std::fill(value_stamp_.begin(), value_stamp_.end(), 0);
     stamp_ = 1;
   }
 }
@@ -100,10 +122,21 @@ uint64_t Serializer::ScalarValue(const Tree& tree, NodeId id) {
   const Node& n = tree.node(id);
   if (n.flags & kLying) return n.value;
   if (g_.expr(n.expr).relation.kind == RelationKind::kNone) return n.value;
-  if (in_progress_[id]) return n.value;  // a field inside its own target: keep what it has
+  if (value_stamp_[id] == stamp_) return value_memo_[id];
+  if (in_progress_[id]) {  // a field inside its own target: keep what it has
+    cycle_hit_ = true;
+    return n.value;
+  }
   in_progress_[id] = 1;
+  bool outer_hit = cycle_hit_;
+  cycle_hit_ = false;
   uint64_t v = Relate(tree, id);
   in_progress_[id] = 0;
+  if (!cycle_hit_) {
+    value_stamp_[id] = stamp_;
+    value_memo_[id] = v;
+  }
+  cycle_hit_ = cycle_hit_ || outer_hit;
   return v;
 }
 
@@ -213,6 +246,15 @@ void Serializer::Emit(const Tree& tree, NodeId id, std::string& out) {
 void Serializer::Serialize(const Tree& tree, std::string& out) {
   if (tree.empty() || tree.root() == kNone) return;
   Prepare(tree);
+  Emit(tree, tree.root(), out);
+}
+
+void Serializer::SerializeQueried(const Tree& tree, std::string& out) {
+  if (tree.empty() || tree.root() == kNone) return;
+  // Sizes and values kept by the queries met no field inside its own target
+  // (QueryRelation drops everything after one that did), so they are what
+  // a fresh serialization computes for those nodes too.
+  if (size_stamp_.size() < tree.size()) Prepare(tree);
   Emit(tree, tree.root(), out);
 }
 

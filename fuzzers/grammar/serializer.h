@@ -34,6 +34,18 @@ class Serializer {
   // The value a relation field would get if it told the truth.
   uint64_t ComputeRelation(const Tree& tree, NodeId field);
 
+  // Many relation values of one tree that does not change in between:
+  // BeginQueries(tree), then QueryRelation(tree, field) as often as needed.
+  // Each answer equals ComputeRelation's; sizes, targets and values found
+  // for one query are reused by the next. Call BeginQueries again after any
+  // change to the tree (QueryRelation on a tree that changed since is
+  // undefined, except that a tree that grew is prepared again).
+  void BeginQueries(const Tree& tree) { Prepare(tree); }
+  uint64_t QueryRelation(const Tree& tree, NodeId field);
+  // Serialize for a tree that has not changed since BeginQueries(tree),
+  // reusing what the queries found. The same bytes as Serialize.
+  void SerializeQueried(const Tree& tree, std::string& out);
+
   // Encodings of scalar values, shared with the parser.
   static void EncodeInteger(uint64_t value, uint32_t width, ByteOrder order, std::string& out);
   static void EncodeVarint(uint64_t value, std::string& out);
@@ -59,6 +71,12 @@ class Serializer {
   std::vector<uint8_t> in_progress_;
   std::vector<uint32_t> target_stamp_;  // relation target per field node, same stamp scheme
   std::vector<NodeId> target_memo_;
+  // Relation value per field node, same stamp scheme; kept only when its
+  // computation met no field inside its own target (cycle_hit_), so it does
+  // not depend on the order fields were asked for.
+  std::vector<uint32_t> value_stamp_;
+  std::vector<uint64_t> value_memo_;
+  bool cycle_hit_ = false;
   uint32_t stamp_ = 0;
 };
 

@@ -167,10 +167,16 @@ void Tree::Compact() {
     Clear();
     return;
   }
-  Tree fresh;
+  // The copy goes into a scratch tree whose buffers are kept: the two trade
+  // buffers, so compacting allocates nothing once both have grown.
+  thread_local Tree fresh;
+  fresh.Clear();
   fresh.nodes_.reserve(nodes_.size());
+  fresh.bytes_.reserve(bytes_.size());
   fresh.root_ = fresh.CopySubtree(*this, root_);
-  *this = std::move(fresh);
+  std::swap(nodes_, fresh.nodes_);
+  std::swap(bytes_, fresh.bytes_);
+  std::swap(root_, fresh.root_);
 }
 
 std::vector<NodeId> Tree::Children(NodeId id) const {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -104,14 +105,6 @@ GrammarMutator::GrammarMutator(const Grammar& grammar, MutatorOptions options)
   tokens_.assign(unique.begin(), unique.end());
 }
 
-std::vector<NodeId> GrammarMutator::Candidates(const Tree& tree, bool (*accept)(const Grammar&, const Tree&, NodeId)) const {
-  std::vector<NodeId> out;
-  for (NodeId id : tree.Reachable()) {
-    if (accept(g_, tree, id)) out.push_back(id);
-  }
-  return out;
-}
-
 NodeId GrammarMutator::PickCandidate(const Tree& tree, Rng& rng, bool (*accept)(const Grammar&, const Tree&, NodeId)) const {
   // One pass, no list: each accepted node replaces the pick with
   // probability 1/seen (reservoir sampling), so every candidate is equally likely.
@@ -125,9 +118,19 @@ NodeId GrammarMutator::PickCandidate(const Tree& tree, Rng& rng, bool (*accept)(
   return pick;
 }
 
-size_t GrammarMutator::CurrentSize(const Tree& tree) {
+std::vector<NodeId>& GrammarMutator::ChildrenOf(const Tree& tree, NodeId id) {
+  children_.clear();
+  for (NodeId c = tree.node(id).first_child; c != kNone; c = tree.node(c).next_sibling) children_.push_back(c);
+  return children_;
+}
+
+size_t GrammarMutator::CurrentSize(const Tree& tree, bool queried) {
   scratch_.clear();
-  serializer_.Serialize(tree, scratch_);
+  if (queried) {
+    generator_.serializer().SerializeQueried(tree, scratch_);
+  } else {
+    serializer_.Serialize(tree, scratch_);
+  }
   known_size_ = scratch_.size();
   return known_size_;
 }
@@ -145,7 +148,7 @@ NodeId GrammarMutator::RegenerateAt(Tree& tree, NodeId old, ExprId expr, Rng& rn
   return fresh;
 }
 
-bool GrammarMutator::SetLeafBytes(Tree& tree, NodeId node, std::string data) {
+bool GrammarMutator::SetLeafBytes(Tree& tree, NodeId node, std::string_view data) {
   tree.SetBytes(node, data);
   tree.node(node).flags &= static_cast<uint8_t>(~kExact);
   return true;
@@ -217,7 +220,7 @@ bool GrammarMutator::InsertElement(Tree& tree, NodeId id, Rng& rng) {
   uint32_t budget = static_cast<uint32_t>(options_.max_size > current ? options_.max_size - current : 0);
   NodeId fresh = generator_.GenerateInto(tree, e.children[0], id, rng, budget);
   tree.Remove(fresh);
-  std::vector<NodeId> kids = tree.Children(id);
+  std::vector<NodeId>& kids = ChildrenOf(tree, id);
   size_t at = rng.Below(kids.size() + 1);
   if (at == 0) {
     tree.InsertFirst(id, fresh);
@@ -231,7 +234,7 @@ bool GrammarMutator::RepeatDelete(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsNonEmptyRepeat);
   if (id == kNone) return false;
   const Expr& e = g_.expr(tree.node(id).expr);
-  std::vector<NodeId> kids = tree.Children(id);
+  std::vector<NodeId>& kids = ChildrenOf(tree, id);
   if (kids.size() <= e.min && !rng.Chance(1, 8)) return false;
   tree.Remove(kids[rng.Below(kids.size())]);
   return true;
@@ -240,7 +243,7 @@ bool GrammarMutator::RepeatDelete(Tree& tree, Rng& rng) {
 bool GrammarMutator::RepeatDuplicate(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsNonEmptyRepeat);
   if (id == kNone) return false;
-  std::vector<NodeId> kids = tree.Children(id);
+  std::vector<NodeId>& kids = ChildrenOf(tree, id);
   NodeId element = kids[rng.Below(kids.size())];
   NodeId copy = tree.CopySubtree(tree, element);
   tree.InsertAfter(element, copy);
@@ -248,15 +251,18 @@ bool GrammarMutator::RepeatDuplicate(Tree& tree, Rng& rng) {
 }
 
 bool GrammarMutator::RepeatSwap(Tree& tree, Rng& rng) {
-  std::vector<NodeId> repeats = Candidates(tree, IsNonEmptyRepeat);
-  repeats.erase(std::remove_if(repeats.begin(), repeats.end(), [&](NodeId r) { return tree.ChildCount(r) < 2; }),
-                repeats.end());
+  std::vector<NodeId>& repeats = candidates_;
+  repeats.clear();
+  tree.Reachable(reachable_);
+  for (NodeId r : reachable_) {
+    if (IsNonEmptyRepeat(g_, tree, r) && tree.ChildCount(r) >= 2) repeats.push_back(r);
+  }
   if (repeats.empty()) return false;
   return SwapElements(tree, repeats[rng.Below(repeats.size())], rng);
 }
 
 bool GrammarMutator::SwapElements(Tree& tree, NodeId id, Rng& rng) {
-  std::vector<NodeId> kids = tree.Children(id);
+  std::vector<NodeId>& kids = ChildrenOf(tree, id);
   if (kids.size() < 2) return false;
   size_t a = rng.Below(kids.size());
   size_t b = rng.Below(kids.size() - 1);
@@ -325,20 +331,22 @@ bool GrammarMutator::DictionaryToken(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsBlob);
   if (id == kNone) return false;
   const std::string& token = tokens_[rng.Below(tokens_.size())];
-  std::string data(tree.Bytes(id));
+  std::string& data = leaf_;
+  data.assign(tree.Bytes(id));
   if (rng.Chance(1, 2) || data.empty()) {
     data = token;
   } else {
     data.insert(rng.Below(data.size() + 1), token);
   }
-  return SetLeafBytes(tree, id, std::move(data));
+  return SetLeafBytes(tree, id, data);
 }
 
 bool GrammarMutator::StringLength(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsBlob);
   if (id == kNone) return false;
   const Expr& e = g_.expr(tree.node(id).expr);
-  std::string data(tree.Bytes(id));
+  std::string& data = leaf_;
+  data.assign(tree.Bytes(id));
   size_t current = known_size_;
   size_t room = options_.max_size > current ? options_.max_size - current : 0;
   switch (rng.Below(3)) {
@@ -352,18 +360,20 @@ bool GrammarMutator::StringLength(Tree& tree, Rng& rng) {
     }
     default: {
       size_t target = std::min(data.size() + room, data.size() * 2 + 1);
-      std::string copy = data.empty() ? std::string("A") : data;
+      std::string& copy = leaf_copy_;
+      copy.assign(data.empty() ? std::string_view("A") : std::string_view(data));
       while (data.size() < target) data += copy;
       data.resize(target);
     }
   }
-  return SetLeafBytes(tree, id, std::move(data));
+  return SetLeafBytes(tree, id, data);
 }
 
 bool GrammarMutator::ByteHavoc(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsLeafWithBytes);
   if (id == kNone) return false;
-  std::string data(tree.Bytes(id));
+  std::string& data = leaf_;
+  data.assign(tree.Bytes(id));
   size_t current = known_size_;
   size_t room = options_.max_size > current ? options_.max_size - current : 0;
   size_t capacity = std::max<size_t>(data.size() + std::min<size_t>(room, 64), 1);
@@ -388,7 +398,7 @@ bool GrammarMutator::ByteHavoc(Tree& tree, Rng& rng) {
   // A literal whose bytes changed no longer matches the grammar: it is raw now.
   const Expr* e = ExprOf(g_, tree, id);
   if (e && (e->kind == ExprKind::kLiteral || e->kind == ExprKind::kCharClass)) tree.node(id).flags |= kRaw;
-  return SetLeafBytes(tree, id, std::move(data));
+  return SetLeafBytes(tree, id, data);
 }
 
 bool GrammarMutator::RelationLie(Tree& tree, Rng& rng) {
@@ -453,7 +463,7 @@ bool GrammarMutator::MessageInsert(Tree& tree, Rng& rng) {
 bool GrammarMutator::MessageDelete(Tree& tree, Rng& rng) {
   const Session* session = binder_.SessionOf(tree);
   if (!session) return false;
-  std::vector<NodeId> messages = tree.Children(SessionBinder::MessageList(*session, tree));
+  std::vector<NodeId>& messages = ChildrenOf(tree, SessionBinder::MessageList(*session, tree));
   if (messages.empty()) return false;
   tree.Remove(messages[rng.Below(messages.size())]);
   return true;
@@ -462,7 +472,7 @@ bool GrammarMutator::MessageDelete(Tree& tree, Rng& rng) {
 bool GrammarMutator::MessageDuplicate(Tree& tree, Rng& rng) {
   const Session* session = binder_.SessionOf(tree);
   if (!session) return false;
-  std::vector<NodeId> messages = tree.Children(SessionBinder::MessageList(*session, tree));
+  std::vector<NodeId>& messages = ChildrenOf(tree, SessionBinder::MessageList(*session, tree));
   if (messages.empty()) return false;
   NodeId message = messages[rng.Below(messages.size())];
   tree.InsertAfter(message, tree.CopySubtree(tree, message));
@@ -506,6 +516,7 @@ bool GrammarMutator::Apply(MutationKind kind, Tree& tree, Rng& rng, const Tree* 
 }
 
 bool GrammarMutator::ApplyAndRepair(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor) {
+  queried_ = false;
   bool applied = ApplyUnrepaired(kind, tree, rng, donor);
   // Lies and presence toggles break consistency on purpose; everything else
   // keeps conditional fields in line with what they depend on.
@@ -514,10 +525,13 @@ bool GrammarMutator::ApplyAndRepair(MutationKind kind, Tree& tree, Rng& rng, con
     size_t current = known_size_;
     uint32_t budget = static_cast<uint32_t>(options_.max_size > current ? options_.max_size - current : 0);
     generator_.RepairConditionals(tree, rng, budget);
+    queried_ = true;
   }
   // Values flow from message to message again after any change.
   if (applied && !g_.sessions.empty()) {
-    if (const Session* session = binder_.SessionOf(tree)) binder_.Apply(*session, tree);
+    if (const Session* session = binder_.SessionOf(tree)) {
+      if (binder_.Apply(*session, tree) != 0) queried_ = false;
+    }
   }
   return applied;
 }
@@ -580,11 +594,12 @@ bool GrammarMutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector
   backup = tree;
   uint32_t stacked = 1 + static_cast<uint32_t>(rng.Below(options_.max_stacked));
   size_t done = 0;
-  std::vector<MutationKind> names;
+  std::vector<MutationKind>& names = names_;
+  names.clear();
   for (int attempt = 0; attempt < 32 && done < stacked; ++attempt) {
     MutationKind kind = PickKind(rng);
     if (!ApplyAndRepair(kind, tree, rng, donor)) continue;
-    if (CurrentSize(tree) > options_.max_size) {
+    if (CurrentSize(tree, std::exchange(queried_, false)) > options_.max_size) {
       tree = backup;  // over the size limit: undo everything and start over
       names.clear();
       done = 0;

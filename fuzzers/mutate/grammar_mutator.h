@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fuzzers/grammar/generator.h"
@@ -118,12 +119,17 @@ class GrammarMutator {
   MutationKind PickKind(Rng& rng);
   bool ApplyAndRepair(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor);
   bool ApplyUnrepaired(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor);
-  std::vector<NodeId> Candidates(const Tree& tree, bool (*accept)(const Grammar&, const Tree&, NodeId)) const;
   NodeId PickCandidate(const Tree& tree, Rng& rng, bool (*accept)(const Grammar&, const Tree&, NodeId)) const;
   // Generates `expr` in place of node `old` (same parent); returns the new node.
   NodeId RegenerateAt(Tree& tree, NodeId old, ExprId expr, Rng& rng);
-  size_t CurrentSize(const Tree& tree);
-  bool SetLeafBytes(Tree& tree, NodeId node, std::string data);
+  // Serializes `tree` into scratch_ and returns its size. `queried`: the
+  // tree has not changed since the generator's RepairConditionals, whose
+  // relation answers are reused.
+  size_t CurrentSize(const Tree& tree, bool queried = false);
+  bool SetLeafBytes(Tree& tree, NodeId node, std::string_view data);
+  // The children of `id`, in a list reused from call to call (valid until
+  // the next call).
+  std::vector<NodeId>& ChildrenOf(const Tree& tree, NodeId id);
 
   bool Regenerate(Tree& tree, Rng& rng);
   bool SwapAlternative(Tree& tree, Rng& rng);
@@ -163,10 +169,19 @@ class GrammarMutator {
   // taken from it, the exact check follows each operation.
   size_t known_size_ = 0;
   bool output_ready_ = false;  // scratch_ holds the serialization of the tree Mutate returned
+  bool queried_ = false;       // the last ApplyAndRepair ended with RepairConditionals
   Tree backup_;  // undo copy of Mutate
   mutable std::vector<NodeId> reachable_;  // scratch for candidate picking
   std::vector<NodeId> splice_mine_;        // scratch of Splice
   std::vector<NodeId> splice_theirs_;
+  // Scratch buffers reused from call to call, so a mutation allocates
+  // nothing once they have grown (under AddressSanitizer, as in a harness,
+  // every allocation is costly).
+  std::vector<NodeId> children_;
+  std::vector<NodeId> candidates_;
+  std::vector<MutationKind> names_;
+  std::string leaf_;
+  std::string leaf_copy_;
 };
 
 }  // namespace iotfuzz::mutate

@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <bit>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include "fuzzers/common/error.h"
@@ -11,12 +13,27 @@
 namespace iotfuzz::mutate {
 
 uint64_t MutationSession::Hash(std::string_view bytes) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 0x100000001b3ull;
+  // Eight bytes per step (each word multiplied, rotated and multiplied into
+  // the state), the last partial word zero-padded, the length folded in
+  // first, and splitmix64's finalizer to spread every bit.
+  constexpr uint64_t kMul1 = 0xbf58476d1ce4e5b9ull, kMul2 = 0x94d049bb133111ebull;
+  uint64_t h = 0x9e3779b97f4a7c15ull ^ bytes.size();
+  size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, bytes.data() + i, 8);
+    h = std::rotl(h ^ (w * kMul1), 29) * kMul2;
   }
-  return h;
+  if (i < bytes.size()) {
+    uint64_t w = 0;
+    std::memcpy(&w, bytes.data() + i, bytes.size() - i);
+    h = std::rotl(h ^ (w * kMul1), 29) * kMul2;
+  }
+  h ^= h >> 30;
+  h *= kMul1;
+  h ^= h >> 27;
+  h *= kMul2;
+  return h ^ (h >> 31);
 }
 
 MutationSession::MutationSession(const std::string& grammar_path, MutatorOptions options)
@@ -48,6 +65,24 @@ const grammar::Tree& MutationSession::CachedTree(std::string_view input) {
   return cache_.emplace(key, parser_->Parse(input).tree).first->second;
 }
 
+void MutationSession::LoadTree(std::string_view input, uint64_t key, grammar::Tree& into) {
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    into = it->second;
+    return;
+  }
+  // Parsed into reused buffers. Only an input met before is cached: corpus
+  // entries come back, libFuzzer's intermediate inputs (after a byte-level
+  // mutation) do not, and would only fill the cache.
+  parser_->ParseInto(input, scratch_parse_);
+  into = scratch_parse_.tree;
+  uint64_t& slot = seen_[key % seen_.size()];
+  if (slot == key) {
+    cache_.emplace(key, scratch_parse_.tree);
+  } else {
+    slot = key;
+  }
+}
+
 void MutationSession::TrimCache() {
   // Only between calls: trees handed out by TreeOf stay valid within one.
   if (cache_.size() >= kCacheLimit) cache_.clear();
@@ -65,7 +100,7 @@ bool MutationSession::Mutate(std::string_view input, std::string_view donor, siz
   if (last_output_valid_ && key == last_output_hash_) {
     std::swap(tree, last_output_tree_);
   } else {
-    tree = CachedTree(input);
+    LoadTree(input, key, tree);
   }
   last_output_valid_ = false;
   // Without a donor the tree splices from itself (Tree::CopySubtree copies

@@ -1,10 +1,12 @@
 // What both engine adapters share: a loaded grammar with its parser,
 // serializer and mutator, and a cache of parsed corpus entries so each input
-// is parsed once (keyed by a hash of its bytes). Inputs stay raw bytes on
-// disk; trees are only a cache.
+// is parsed once (keyed by a hash of its bytes; Mutate caches an input the
+// second time it meets it, so one-off intermediates do not fill the cache).
+// Inputs stay raw bytes on disk; trees are only a cache.
 #ifndef IOTFUZZ_FUZZERS_MUTATE_MUTATION_SESSION_H_
 #define IOTFUZZ_FUZZERS_MUTATE_MUTATION_SESSION_H_
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -47,9 +49,12 @@ class MutationSession {
   grammar::Serializer& serializer() { return *serializer_; }
   GrammarMutator& mutator() { return *mutator_; }
 
-  // 64-bit FNV-1a of `bytes`.
+  // A 64-bit hash of `bytes` (the cache key; not cryptographic, and not
+  // stable across byte orders: it is never stored).
   static uint64_t Hash(std::string_view bytes);
   void TrimCache();
+  // Number of trees in the cache.
+  size_t cached() const { return cache_.size(); }
   // TreeOf without trimming: trees it returns stay valid until the next
   // TrimCache, so one call can hold several.
   const grammar::Tree& CachedTree(std::string_view input);
@@ -59,6 +64,9 @@ class MutationSession {
   std::unique_ptr<grammar::InputParser> parser_;
   std::unique_ptr<grammar::Serializer> serializer_;
   std::unique_ptr<GrammarMutator> mutator_;
+  // The tree of `input` (hash `key`) into `into`: from the cache, or parsed
+  // and cached when the input was met before (seen_).
+  void LoadTree(std::string_view input, uint64_t key, grammar::Tree& into);
   std::unordered_map<uint64_t, grammar::Tree> cache_;
   std::vector<MutationKind> last_;
   // The tree of the last output, for the engine's next stacked mutation.
@@ -68,6 +76,9 @@ class MutationSession {
   grammar::ParseResult scratch_parse_;  // inputs parsed without being cached
   bool last_output_valid_ = false;
   static constexpr size_t kCacheLimit = 8192;
+  // Hashes of inputs parsed without being cached, one per slot (a later
+  // input with the same slot replaces it).
+  std::array<uint64_t, 4096> seen_{};
 };
 
 // The grammar an engine adapter should use: $IOTFUZZ_GRAMMAR when set ("none"

@@ -1,7 +1,10 @@
 // Micro-benchmark of the grammar engine on one grammar and a corpus:
-// parse latency, mutate+serialize latency, generation rate, and as the
-// baseline in the same run a plain byte mutation (copy, flip one byte) of the
-// same inputs. Prints one table. Used by scripts/bench/grammar.
+// parse latency, mutate+serialize latency (on a cached tree, and bytes to
+// bytes through MutationSession as the libFuzzer adapter calls it),
+// generation rate, and as the baseline in the same run a plain byte mutation
+// (copy, flip one byte) of the same inputs. Prints one table. Used by
+// scripts/bench/grammar, which also runs the variants built against ASan
+// (grammar_bench_asan_runtime, grammar_bench_asan).
 //
 //   grammar_bench GRAMMAR CORPUS_DIR [ITERATIONS]
 #include <algorithm>
@@ -19,6 +22,7 @@
 #include "fuzzers/grammar/input_parser.h"
 #include "fuzzers/grammar/serializer.h"
 #include "fuzzers/mutate/grammar_mutator.h"
+#include "fuzzers/mutate/mutation_session.h"
 
 namespace {
 
@@ -85,23 +89,39 @@ int main(int argc, char** argv) {
     }
   }
 
-  // Mutate + serialize (the tree comes from the cache, as in the adapters,
-  // which know the size of the input it was parsed from).
+  // Mutate + serialize (the tree comes from the cache and is copied into a
+  // working tree kept from call to call, as in the adapters, which know the
+  // size of the input it was parsed from).
   std::vector<size_t> source_sizes;
   for (const std::string& input : inputs) source_sizes.push_back(input.size());
   std::vector<double> mutate_us;
   std::string out;
+  grammar::Tree tree;
   for (int i = 0; i < iterations; ++i) {
     const grammar::Tree& source = trees[static_cast<size_t>(i) % trees.size()];
     const grammar::Tree& donor = trees[rng.Below(trees.size())];
     auto t0 = Clock::now();
-    grammar::Tree tree = source;
+    tree = source;
     mutator.Mutate(tree, rng, &donor, nullptr, source_sizes[static_cast<size_t>(i) % trees.size()]);
     if (!mutator.TakeOutput(out)) {
       out.clear();
       serializer.Serialize(tree, out);
     }
     mutate_us.push_back(Micros(t0, Clock::now()));
+  }
+
+  // Bytes to bytes as LLVMFuzzerCustomMutator calls it: hash, tree cache,
+  // mutation, serialization (every input a corpus entry; each is parsed once,
+  // before timing starts).
+  mutate::MutationSession session(argv[1], options);
+  for (const std::string& input : inputs) session.TreeOf(input);
+  std::vector<double> session_us;
+  for (int i = 0; i < iterations; ++i) {
+    const std::string& input = inputs[static_cast<size_t>(i) % inputs.size()];
+    uint64_t seed = rng.Next();
+    auto t0 = Clock::now();
+    session.Mutate(input, {}, 512, seed, out);
+    session_us.push_back(Micros(t0, Clock::now()));
   }
 
   // Baseline: copy and flip one byte.
@@ -129,11 +149,12 @@ int main(int argc, char** argv) {
   }
   double gen_seconds = Micros(g0, Clock::now()) / 1e6;
 
-  Stats p = Summarize(parse_us), m = Summarize(mutate_us), b = Summarize(byte_us);
+  Stats p = Summarize(parse_us), m = Summarize(mutate_us), sm = Summarize(session_us), b = Summarize(byte_us);
   std::printf("grammar %s, %zu inputs of at most 512 bytes, %d iterations\n", argv[1], inputs.size(), iterations);
   std::printf("%-34s %12s %12s\n", "operation", "median us", "p99 us");
   std::printf("%-34s %12.2f %12.2f\n", "parse (bytes -> tree)", p.median_us, p.p99_us);
   std::printf("%-34s %12.2f %12.2f\n", "mutate + serialize (grammar)", m.median_us, m.p99_us);
+  std::printf("%-34s %12.2f %12.2f\n", "mutate, bytes to bytes (session)", sm.median_us, sm.p99_us);
   std::printf("%-34s %12.2f %12.2f\n", "baseline: copy + flip one byte", b.median_us, b.p99_us);
   std::printf("%-34s %12.0f inputs/s (%.0f bytes avg)\n", "generate + serialize", generated / gen_seconds,
               generated ? static_cast<double>(generated_bytes) / generated : 0.0);

@@ -126,6 +126,33 @@ TEST_CASE("Mutation is deterministic for a seed and honours the size limit", "[m
   }
 }
 
+TEST_CASE("The output Mutate hands over is the serialization of the mutated tree", "[mutate]") {
+  // The mutator serializes with what its condition repair computed; a fresh
+  // serializer must agree, on plain and session grammars.
+  for (std::string_view text : {kMqtt, grammar::testing::kSessions}) {
+    Grammar g = LoadGrammarText(text, "grammar").grammar;
+    MutatorOptions options;
+    options.max_size = 400;
+    GrammarMutator mutator(g, options);
+    Serializer fresh(g);
+    Rng rng(9);
+    Tree tree = mutator.generator().Generate(rng);
+    int taken = 0;
+    for (int i = 0; i < 1500; ++i) {
+      if (i % 50 == 0 || fresh.Serialize(tree).size() > 400) tree = mutator.generator().Generate(rng);
+      if (fresh.Serialize(tree).size() > 400) continue;
+      Tree donor = mutator.generator().Generate(rng);
+      if (!mutator.Mutate(tree, rng, &donor)) continue;
+      std::string out;
+      if (!mutator.TakeOutput(out)) continue;
+      ++taken;
+      INFO("mutation " << i);
+      REQUIRE(out == fresh.Serialize(tree));
+    }
+    CHECK(taken > 1000);
+  }
+}
+
 TEST_CASE("Message operations and binding lies change session inputs and nothing else", "[mutate][session]") {
   Grammar g = LoadGrammarText(grammar::testing::kSessions, "sessions").grammar;
   GrammarMutator mutator(g);

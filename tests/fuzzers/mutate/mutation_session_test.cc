@@ -1,0 +1,81 @@
+// MutationSession, the adapters' shared state: trees come from the cache or
+// a parse with the same result, and only inputs met again are cached.
+#include "fuzzers/mutate/mutation_session.h"
+
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+namespace iotfuzz::mutate {
+namespace {
+
+const std::string kGrammar = std::string(IOTFUZZ_SOURCE_DIR) + "/targets/demo_device/demo_device_coap_fuzzer.grammar";
+const std::string kSeed =
+    std::string(IOTFUZZ_SOURCE_DIR) + "/corpora/demo_device_coap_fuzzer/get_well_known_core_block2_szx2.bin";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST_CASE("Mutation sessions cache inputs met twice and mutate cached and parsed trees alike", "[mutate]") {
+  std::string seed = ReadFile(kSeed);
+  REQUIRE(!seed.empty());
+  MutationSession fresh(kGrammar, {});   // parses every input it is given
+  MutationSession cached(kGrammar, {});  // has the inputs in its cache first
+  // One-off inputs (as after a byte-level mutation): different each time.
+  std::vector<std::string> inputs;
+  for (int i = 0; i < 200; ++i) {
+    std::string input = seed;
+    input[static_cast<size_t>(i) % input.size()] ^= static_cast<char>(1 + i / static_cast<int>(input.size()));
+    inputs.push_back(input);
+  }
+  for (const std::string& input : inputs) cached.TreeOf(input);
+  REQUIRE(cached.cached() == inputs.size());
+  std::string out_fresh, out_cached;
+  int mutated = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    bool a = fresh.Mutate(inputs[i], {}, 512, 1000 + i, out_fresh);
+    bool b = cached.Mutate(inputs[i], {}, 512, 1000 + i, out_cached);
+    INFO("input " << i);
+    REQUIRE(a == b);
+    if (!a) continue;
+    ++mutated;
+    REQUIRE(out_fresh == out_cached);
+  }
+  CHECK(mutated > 150);
+  CHECK(fresh.cached() == 0);  // each met once
+  // Met a second time: now cached, and the mutation is the same again.
+  REQUIRE(fresh.Mutate(inputs[0], {}, 512, 1000, out_fresh));
+  CHECK(fresh.cached() == 1);
+  REQUIRE(cached.Mutate(inputs[0], {}, 512, 1000, out_cached));
+  CHECK(out_fresh == out_cached);
+}
+
+TEST_CASE("Session cache keys tell apart inputs that differ in one byte or in length", "[mutate]") {
+  std::string seed = ReadFile(kSeed);
+  REQUIRE(seed.size() > 16);
+  std::set<uint64_t> keys;
+  size_t inputs = 0;
+  // Every single-bit change of the seed.
+  for (size_t i = 0; i < seed.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string changed = seed;
+      changed[i] ^= static_cast<char>(1 << bit);
+      keys.insert(MutationSession::Hash(changed));
+      ++inputs;
+    }
+  }
+  // Runs of zero bytes of every length up to 64 (the padding of the last
+  // word must not hide the length), and every prefix of the seed.
+  for (size_t n = 0; n <= 64; ++n, ++inputs) keys.insert(MutationSession::Hash(std::string(n, '\0')));
+  for (size_t n = 1; n <= seed.size(); ++n, ++inputs) keys.insert(MutationSession::Hash(std::string_view(seed).substr(0, n)));
+  CHECK(keys.size() == inputs);
+}
+
+}  // namespace
+}  // namespace iotfuzz::mutate
