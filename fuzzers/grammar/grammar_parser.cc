@@ -769,8 +769,8 @@ class Parser {
       }
       if ((E(id).constraint.kind == ConstraintKind::kNone || E(id).constraint.open) &&
           E(id).relation.kind == RelationKind::kNone) {
-        Fail(word, "'must_reject' only after a number field's constraint ('in', '=', enum: 'from' allows any "
-                   "value) or relation");
+        Fail(word, "'must_reject' only after a number field's constraint or relation (a 'from' set allows any "
+                   "value)");
       }
       Take();
       E(id).constraint.must_reject = true;
