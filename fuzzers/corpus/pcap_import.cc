@@ -102,7 +102,8 @@ std::vector<RawFlow> CollectFlows(PcapReader& reader) {
         f.syn_seq = p.seq;
       }
       f.tcp[dir].Add(TcpSegment{p.number, p.seq, p.syn, p.fin, std::string(p.payload), p.declared_payload_length});
-    } else {
+    } else if (!p.payload.empty()) {
+      // A datagram without payload carries no message (a UDP probe).
       f.datagrams.push_back(Datagram{dir, p.number, std::string(p.payload), p.declared_payload_length});
     }
   }
