@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <optional>
 #include <set>
 
@@ -54,7 +55,12 @@ std::optional<std::string> EncodeNumber(const Expr& e, uint64_t value) {
 class Deriver {
  public:
   Deriver(const Grammar& grammar, Dictionary& out)
-      : g_(grammar), out_(out), fixed_(grammar.exprs.size()), fixed_state_(grammar.exprs.size(), kUnknown) {}
+      : g_(grammar),
+        out_(out),
+        fixed_(grammar.exprs.size()),
+        fixed_state_(grammar.exprs.size(), kUnknown),
+        size_(grammar.exprs.size()),
+        size_state_(grammar.exprs.size(), kUnknown) {}
 
   void FromRule(RuleId rule) {
     rule_ = rule;
@@ -138,8 +144,12 @@ class Deriver {
       if (sibling == child || g_.expr(sibling).label != c.relation.target[0]) continue;
       const std::optional<uint64_t> size = FixedSize(sibling);
       if (!size) return std::nullopt;
-      const int64_t value = static_cast<int64_t>(*size) * c.relation.multiplier + c.relation.addend;
-      if (value < 0) return std::nullopt;
+      int64_t value = 0;
+      if (*size > static_cast<uint64_t>(INT64_MAX) ||
+          __builtin_mul_overflow(static_cast<int64_t>(*size), c.relation.multiplier, &value) ||
+          __builtin_add_overflow(value, c.relation.addend, &value) || value < 0) {
+        return std::nullopt;
+      }
       return EncodeNumber(c, static_cast<uint64_t>(value));
     }
     return std::nullopt;
@@ -148,10 +158,12 @@ class Deriver {
   // The number of bytes expression `id` always writes, or nothing when it
   // varies.
   std::optional<uint64_t> FixedSize(ExprId id) {
-    if (sizing_.count(id) > 0) return std::nullopt;  // recursion
-    sizing_.insert(id);
+    if (size_state_[id] == kFixed) return size_[id];
+    if (size_state_[id] != kUnknown) return std::nullopt;  // variable, or recursion
+    size_state_[id] = kInProgress;
     const std::optional<uint64_t> size = ComputeFixedSize(id);
-    sizing_.erase(id);
+    size_state_[id] = size ? kFixed : kVariable;
+    if (size) size_[id] = *size;
     return size;
   }
 
@@ -175,7 +187,7 @@ class Deriver {
         uint64_t total = 0;
         for (ExprId c : e.children) {
           const std::optional<uint64_t> part = FixedSize(c);
-          if (!part) return std::nullopt;
+          if (!part || *part > UINT64_MAX - total) return std::nullopt;
           total += *part;
         }
         return total;
@@ -192,7 +204,8 @@ class Deriver {
       case ExprKind::kRepeat: {
         if (e.unbounded || e.min != e.max) return std::nullopt;
         const std::optional<uint64_t> part = FixedSize(e.children[0]);
-        return part ? std::optional<uint64_t>(*part * e.min) : std::nullopt;
+        if (!part || (*part > 0 && e.min > UINT64_MAX / *part)) return std::nullopt;
+        return *part * e.min;
       }
       case ExprKind::kRuleRef:
         return e.rule == kNone ? std::nullopt : FixedSize(g_.rule(e.rule).body);
@@ -247,7 +260,9 @@ class Deriver {
       case ExprKind::kRepeat: {
         if (e.unbounded || e.min != e.max) return std::nullopt;
         const std::optional<std::string> part = Fixed(e.children[0]);
-        if (!part || part->size() * e.min > kDictionaryMaxEntryBytes) return std::nullopt;
+        if (!part) return std::nullopt;
+        if (part->empty() || e.min == 0) return std::string();
+        if (e.min > kDictionaryMaxEntryBytes || part->size() * e.min > kDictionaryMaxEntryBytes) return std::nullopt;
         std::string out;
         for (uint32_t i = 0; i < e.min; ++i) out += *part;
         return out;
@@ -358,7 +373,8 @@ class Deriver {
   std::vector<std::string> fixed_;
   std::vector<FixedState> fixed_state_;
   std::set<std::string> seen_;
-  std::set<ExprId> sizing_;  // expressions whose size is being computed
+  std::vector<uint64_t> size_;
+  std::vector<FixedState> size_state_;
 };
 
 // Rules reachable from `root` through rule references, as a mask by rule id.

@@ -556,5 +556,34 @@ TEST_CASE("grammar dict of a bad grammar reports file:line:col and exits 1 witho
                                " has no rule or session 'no_such_rule'");
 }
 
+TEST_CASE("A grammar harness fuzzes with the derived dictionary, others with their own") {
+  TempDir scratch;
+  const CliResult r = RunCli({"--build-dir", kBuildDir.string(), "list", "--json"}, scratch);
+  REQUIRE(r.exit_code == 0);
+  const json list = json::parse(r.out);
+  std::map<std::string, json> harnesses;
+  for (const json& h : list["harnesses"]) harnesses[h["name"].get<std::string>()] = h;
+  REQUIRE(harnesses.count("demo_device_coap_fuzzer") == 1);
+  REQUIRE(harnesses.count("demo_device_http_fuzzer") == 1);
+  CHECK(harnesses["demo_device_http_fuzzer"]["dict"] ==
+        (kSourceDir / "targets/demo_device/demo_device_http_fuzzer.dict").string());
+
+  const fs::path dict = harnesses["demo_device_coap_fuzzer"]["dict"].get<std::string>();
+  CHECK(dict == kBuildDir / "dictionaries" / "demo_device_coap_fuzzer.dict");
+  const std::string text = ReadFileText(dict);
+  CHECK_THAT(text, Catch::StartsWith("# Fuzzing dictionary derived from "
+                                     "targets/demo_device/demo_device_coap_fuzzer.grammar"));
+  // Every hand-picked entry is in it, by name or as a grammar token.
+  const std::string hand = ReadFileText(kSourceDir / "targets/demo_device/demo_device_coap_fuzzer.dict");
+  CHECK(CountEntries(text) > CountEntries(hand));
+  CHECK_THAT(text, Catch::Contains("\nuri_path_lock=\"\\xb4lock\"\n"));
+  CHECK_THAT(text, Catch::Contains("\ncon_get=\"@\\x01\"\n"));
+
+  const fs::path fuzzer = harnesses["demo_device_coap_fuzzer"]["engines"]["libfuzzer"]["path"].get<std::string>();
+  const CliResult fuzz = LoadInLibFuzzer(fuzzer, dict, scratch);
+  INFO("libFuzzer: " << fuzz.err);
+  CHECK_THAT(fuzz.err, Catch::Contains(fmt::format("Dictionary: {} entries", CountEntries(text))));
+}
+
 }  // namespace
 }  // namespace iotfuzz
