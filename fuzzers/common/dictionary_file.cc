@@ -160,6 +160,7 @@ std::string DictionaryEntryName(std::string_view text) {
 }
 
 std::string FormatDictionaryEntry(std::string_view name, std::string_view value) {
+  if (name.empty()) return fmt::format("\"{}\"", EscapeDictionaryValue(value));
   return fmt::format("{}=\"{}\"", name, EscapeDictionaryValue(value));
 }
 

@@ -53,7 +53,8 @@ std::string EscapeDictionaryValue(std::string_view bytes);
 // character '_', at most 64 characters; "token" when nothing is left.
 std::string DictionaryEntryName(std::string_view text);
 
-// One entry line, `name="escaped value"`, without a line break.
+// One entry line, `name="escaped value"` (`"escaped value"` when the name is
+// empty), without a line break.
 std::string FormatDictionaryEntry(std::string_view name, std::string_view value);
 
 }  // namespace iotfuzz

@@ -69,6 +69,8 @@ TEST_CASE("Every byte escapes into a value that parses back") {
   const std::string escaped = EscapeDictionaryValue(all);
   for (char c : escaped) CHECK((c >= 0x20 && c <= 0x7e));
   CHECK(EscapeDictionaryValue("a\"b\\c\n\x7f") == "a\\\"b\\\\c\\x0a\\x7f");
+  CHECK(FormatDictionaryEntry("", "{") == "\"{\"");  // an entry without a name stays one
+  CHECK(FormatDictionaryEntry("brace", "{") == "brace=\"{\"");
   for (size_t at = 0; at < all.size(); at += kDictionaryMaxEntryBytes) {
     const std::string part = all.substr(at, kDictionaryMaxEntryBytes);
     const std::vector<DictionaryEntry> parsed =

@@ -226,17 +226,18 @@ TEST_CASE("Dictionary: hand-picked entries are merged in without duplicates", "[
                                                        "login_again=\"POST /login\"\n"
                                                        "crlf=\"\\x0d\\x0a\"\n"
                                                        "\"\\x01\\x02\"\n"
-                                                       "lone_byte=\"{\"\n",
+                                                       "lone_byte=\"{\"\n"
+                                                       "\"{}\"\n",
                                                        "hand.dict")};
   const MergedDictionary merged = FormatDictionary(g, "tokens.grammar", d, {extras});
   CHECK(merged.derived == d.tokens.size());
-  CHECK(merged.extras == 3);        // login, crlf, and the single byte a person chose
+  CHECK(merged.extras == 4);        // login, crlf, the single byte a person chose, an unnamed entry
   CHECK(merged.extras_known == 3);  // MAGIC and \x01\x02 derived, login twice
-  CHECK_THAT(merged.text, Catch::Contains("\n# Hand-picked entries from hand.dict: 3 written, 3 already above.\n"
-                                          "login=\"POST /login\"\ncrlf=\"\\x0d\\x0a\"\nlone_byte=\"{\"\n"));
-  CHECK_THAT(merged.text, Catch::Contains(", 3 hand-picked entries."));
+  CHECK_THAT(merged.text, Catch::Contains("\n# Hand-picked entries from hand.dict: 4 written, 3 already above.\n"
+                                          "login=\"POST /login\"\ncrlf=\"\\x0d\\x0a\"\nlone_byte=\"{\"\n\"{}\"\n"));
+  CHECK_THAT(merged.text, Catch::Contains(", 4 hand-picked entries."));
   const std::vector<DictionaryEntry> parsed = ParseDictionary(merged.text, "merged.dict");
-  CHECK(parsed.size() == d.tokens.size() + 3);
+  CHECK(parsed.size() == d.tokens.size() + 4);
   std::vector<std::string> values;
   for (const DictionaryEntry& e : parsed) values.push_back(e.value);
   std::sort(values.begin(), values.end());
