@@ -24,10 +24,15 @@
 #   variant oss-fuzz:       <name>         flags from $CFLAGS/$CXXFLAGS, linked with
 #                                          $LIB_FUZZING_ENGINE (cmake/IotfuzzOssFuzz.cmake)
 #
-# The dictionary <name>.dict and options <name>.options are looked up beside the
-# CMakeLists.txt that declares the harness, the seed corpus in corpora/<name>/.
-# Every harness is listed in ${CMAKE_BINARY_DIR}/iotfuzz-build.json, which the
-# iotfuzz CLI reads.
+# The options <name>.options are looked up beside the CMakeLists.txt that
+# declares the harness, the seed corpus in corpora/<name>/. The dictionary:
+# for a harness with a GRAMMAR, ${CMAKE_BINARY_DIR}/dictionaries/<name>.dict,
+# written at build time (target <name>_dict, which building the harness
+# builds) from the tokens derived from the grammar merged with the
+# hand-picked entries of <name>.dict beside the CMakeLists.txt, if there is
+# one (fuzzers/grammar/dictionary.h); for a harness without a grammar,
+# <name>.dict itself. Every harness is listed in
+# ${CMAKE_BINARY_DIR}/iotfuzz-build.json, which the iotfuzz CLI reads.
 
 include_guard(GLOBAL)
 
@@ -58,6 +63,36 @@ function(_iotfuzz_link_grammar_mutator tgt grammar)
   target_link_libraries(${tgt} PRIVATE iotfuzz_libfuzzer_mutator)
 endfunction()
 
+# The dictionary of harness `name` (see the top of this file), as `out_var`;
+# empty when it has none. Builds that make no framework (the AFL++ child
+# build) keep the hand-picked file.
+function(_iotfuzz_harness_dictionary name grammar out_var)
+  set(hand "")
+  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${name}.dict)
+    set(hand ${CMAKE_CURRENT_SOURCE_DIR}/${name}.dict)
+  endif()
+  if(NOT grammar OR NOT TARGET iotfuzz_dictionary_generator)
+    set(${out_var} "${hand}" PARENT_SCOPE)
+    return()
+  endif()
+  set(dir ${CMAKE_BINARY_DIR}/dictionaries)
+  set(dict ${dir}/${name}.dict)
+  set(extra "")
+  if(hand)
+    set(extra --extra ${hand})
+  endif()
+  file(RELATIVE_PATH grammar_name ${PROJECT_SOURCE_DIR} ${grammar})
+  add_custom_command(OUTPUT ${dict}
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${dir}
+      COMMAND iotfuzz_dictionary_generator --grammar ${grammar} --out ${dict} ${extra}
+              --relative-to ${PROJECT_SOURCE_DIR}
+      DEPENDS iotfuzz_dictionary_generator ${grammar} ${hand}
+      COMMENT "Deriving ${name}.dict from ${grammar_name}"
+      VERBATIM)
+  add_custom_target(${name}_dict ALL DEPENDS ${dict})
+  set(${out_var} ${dict} PARENT_SCOPE)
+endfunction()
+
 function(iotfuzz_add_harness name)
   cmake_parse_arguments(H "" "TARGET;PROTOCOL;GRAMMAR"
                         "SOURCES;INCLUDE_DIRECTORIES;COMPILE_DEFINITIONS;LINK_LIBRARIES" ${ARGN})
@@ -76,6 +111,8 @@ function(iotfuzz_add_harness name)
       message(FATAL_ERROR "iotfuzz_add_harness(${name}): grammar ${grammar} does not exist")
     endif()
   endif()
+
+  _iotfuzz_harness_dictionary(${name} "${grammar}" dict)
 
   if(IOTFUZZ_VARIANT STREQUAL "libfuzzer-asan")
     _iotfuzz_harness_target(${name} ${common}
@@ -99,15 +136,20 @@ function(iotfuzz_add_harness name)
     _iotfuzz_replay_main_library()
     _iotfuzz_harness_target(${name}_replay ${common} INSTRUMENT iotfuzz_replay_main)
   elseif(IOTFUZZ_VARIANT STREQUAL "oss-fuzz")
-    _iotfuzz_oss_fuzz_harness(${name} "${grammar}" COMMON ${common})  # cmake/IotfuzzOssFuzz.cmake
+    _iotfuzz_oss_fuzz_harness(${name} "${grammar}" "${dict}" COMMON ${common})  # cmake/IotfuzzOssFuzz.cmake
   else()
     message(FATAL_ERROR "IOTFUZZ_VARIANT='${IOTFUZZ_VARIANT}': expected libfuzzer-asan, afl, coverage, release or oss-fuzz")
   endif()
 
-  set(dict "")
-  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${name}.dict)
-    set(dict ${CMAKE_CURRENT_SOURCE_DIR}/${name}.dict)
+  if(TARGET ${name}_dict)
+    # Building a harness's fuzzing binary builds the dictionary it runs with.
+    foreach(binary ${name} ${name}_afl)
+      if(TARGET ${binary})
+        add_dependencies(${binary} ${name}_dict)
+      endif()
+    endforeach()
   endif()
+
   set(options "")
   if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${name}.options)
     set(options ${CMAKE_CURRENT_SOURCE_DIR}/${name}.options)

@@ -14,7 +14,11 @@
 #   <name>_seed_corpus.zip   the top-level files of corpora/<name>/ (folders
 #                            below it, such as regressions/, hold known
 #                            crashes and stay out)
-#   <name>.dict, <name>.options
+#   <name>.dict              the harness dictionary: for a harness with a
+#                            grammar the one derived at build time from the
+#                            grammar and the hand-picked <name>.dict
+#                            (cmake/IotfuzzHarness.cmake), else <name>.dict
+#   <name>.options
 #   <grammar file>           for harnesses with a grammar: the file itself,
 #                            which the grammar mutator finds beside the binary
 #                            (the source tree does not exist on ClusterFuzz)
@@ -23,7 +27,10 @@
 # get the grammar mutator as LLVMFuzzerCustomMutator; the mutator and the
 # framework libraries under it are compiled without coverage instrumentation,
 # so the mutator's own branches never count as coverage of the target. Other
-# engines (AFL++'s driver has no LLVMFuzzerMutate) fuzz byte-level.
+# engines (AFL++'s driver has no LLVMFuzzerMutate) fuzz byte-level. Every
+# engine's build makes iotfuzz_dictionary_generator (common and grammar
+# libraries), which writes the grammar harnesses' dictionaries during the
+# build.
 #
 # The framework libraries use fmt header-only here: the runners ClusterFuzz
 # uses hold only what is in $OUT and a base system, no libfmt.so.
@@ -49,36 +56,38 @@ add_library(iotfuzz_lib_fuzzing_engine INTERFACE)
 target_link_options(iotfuzz_lib_fuzzing_engine INTERFACE ${_iotfuzz_engine_args})
 add_library(iotfuzz::lib_fuzzing_engine ALIAS iotfuzz_lib_fuzzing_engine)
 
-if(IOTFUZZ_OSS_FUZZ_GRAMMAR_MUTATOR)
-  find_package(nlohmann_json REQUIRED)
-  find_path(IOTFUZZ_FMT_INCLUDE_DIR fmt/format.h REQUIRED)
-  add_library(fmt::fmt INTERFACE IMPORTED)
-  set_target_properties(fmt::fmt PROPERTIES
-      INTERFACE_INCLUDE_DIRECTORIES ${IOTFUZZ_FMT_INCLUDE_DIR}
-      INTERFACE_COMPILE_DEFINITIONS FMT_HEADER_ONLY=1)
+find_package(nlohmann_json REQUIRED)
+find_path(IOTFUZZ_FMT_INCLUDE_DIR fmt/format.h REQUIRED)
+add_library(fmt::fmt INTERFACE IMPORTED)
+set_target_properties(fmt::fmt PROPERTIES
+    INTERFACE_INCLUDE_DIRECTORIES ${IOTFUZZ_FMT_INCLUDE_DIR}
+    INTERFACE_COMPILE_DEFINITIONS FMT_HEADER_ONLY=1)
 
-  add_subdirectory(${PROJECT_SOURCE_DIR}/fuzzers/common ${CMAKE_BINARY_DIR}/fuzzers/common)
-  add_subdirectory(${PROJECT_SOURCE_DIR}/fuzzers/grammar ${CMAKE_BINARY_DIR}/fuzzers/grammar)
+add_subdirectory(${PROJECT_SOURCE_DIR}/fuzzers/common ${CMAKE_BINARY_DIR}/fuzzers/common)
+add_subdirectory(${PROJECT_SOURCE_DIR}/fuzzers/grammar ${CMAKE_BINARY_DIR}/fuzzers/grammar)
+set(_iotfuzz_uninstrumented iotfuzz_common iotfuzz_grammar iotfuzz_dictionary_generator)
+if(IOTFUZZ_OSS_FUZZ_GRAMMAR_MUTATOR)
   add_subdirectory(${PROJECT_SOURCE_DIR}/fuzzers/mutate ${CMAKE_BINARY_DIR}/fuzzers/mutate)
   set_target_properties(iotfuzz_afl_mutator PROPERTIES EXCLUDE_FROM_ALL ON)
-
-  # Whatever coverage instrumentation $CFLAGS carry, the mutator has none.
-  include(CheckCXXCompilerFlag)
-  set(_iotfuzz_no_coverage "")
-  foreach(flag -fno-sanitize=fuzzer-no-link -fno-profile-instr-generate -fno-coverage-mapping)
-    string(MAKE_C_IDENTIFIER "IOTFUZZ_HAS${flag}" var)
-    check_cxx_compiler_flag(${flag} ${var})
-    if(${var})
-      list(APPEND _iotfuzz_no_coverage ${flag})
-    endif()
-  endforeach()
-  foreach(tgt iotfuzz_common iotfuzz_grammar iotfuzz_mutate iotfuzz_libfuzzer_mutator)
-    target_compile_options(${tgt} PRIVATE ${_iotfuzz_no_coverage})
-  endforeach()
+  list(APPEND _iotfuzz_uninstrumented iotfuzz_mutate iotfuzz_libfuzzer_mutator)
 endif()
 
+# Whatever coverage instrumentation $CFLAGS carry, the framework has none.
+include(CheckCXXCompilerFlag)
+set(_iotfuzz_no_coverage "")
+foreach(flag -fno-sanitize=fuzzer-no-link -fno-profile-instr-generate -fno-coverage-mapping)
+  string(MAKE_C_IDENTIFIER "IOTFUZZ_HAS${flag}" var)
+  check_cxx_compiler_flag(${flag} ${var})
+  if(${var})
+    list(APPEND _iotfuzz_no_coverage ${flag})
+  endif()
+endforeach()
+foreach(tgt ${_iotfuzz_uninstrumented})
+  target_compile_options(${tgt} PRIVATE ${_iotfuzz_no_coverage})
+endforeach()
+
 # Called by iotfuzz_add_harness for the oss-fuzz variant.
-function(_iotfuzz_oss_fuzz_harness name grammar)
+function(_iotfuzz_oss_fuzz_harness name grammar dict)
   cmake_parse_arguments(O "" "" "COMMON" ${ARGN})
   _iotfuzz_harness_target(${name} ${O_COMMON} INSTRUMENT iotfuzz::lib_fuzzing_engine)
   set_target_properties(${name} PROPERTIES LINKER_LANGUAGE CXX)
@@ -91,11 +100,12 @@ function(_iotfuzz_oss_fuzz_harness name grammar)
   if(grammar)
     install(FILES ${grammar} DESTINATION .)
   endif()
-  foreach(ext dict options)
-    if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${name}.${ext})
-      install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/${name}.${ext} DESTINATION .)
-    endif()
-  endforeach()
+  if(dict)
+    install(FILES ${dict} DESTINATION . RENAME ${name}.dict)
+  endif()
+  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${name}.options)
+    install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/${name}.options DESTINATION .)
+  endif()
 
   # The seed corpus zip, top-level files only, rebuilt when a seed changes.
   set(seed_dir ${PROJECT_SOURCE_DIR}/corpora/${name})

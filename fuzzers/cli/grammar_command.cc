@@ -1,10 +1,14 @@
-// iotfuzz grammar check|gen|parse|mutate: work with a grammar file directly.
+// iotfuzz grammar check|gen|parse|mutate|dict: work with a grammar file directly.
 //   check FILE                           load and check; warnings are printed, errors exit 1
 //   gen FILE --count N --out DIR --seed S  write N generated inputs (valid, lies off)
 //   parse FILE INPUT [--json]            the tree of INPUT; exit 0 only when it round-trips
 //                                        exactly and the grammar explains every byte
 //   mutate FILE INPUT --seed S [--count N] [--out DIR]
 //                                        mutate INPUT, print the mutation names and result
+//   dict FILE [--out F] [--extra DICT]... [--start RULE | --all-rules] [--max-tokens N]
+//                                        the fuzzing dictionary derived from the grammar
+//                                        (fuzzers/grammar/dictionary.h), with hand-picked
+//                                        entries merged in; printed, or written atomically
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -16,7 +20,9 @@
 
 #include "fuzzers/cli/subcommands.h"
 #include "fuzzers/common/atomic_file.h"
+#include "fuzzers/common/dictionary_file.h"
 #include "fuzzers/common/error.h"
+#include "fuzzers/grammar/dictionary.h"
 #include "fuzzers/grammar/generator.h"
 #include "fuzzers/grammar/grammar_loader.h"
 #include "fuzzers/grammar/input_parser.h"
@@ -50,7 +56,7 @@ grammar::LoadedGrammar Load(CliContext& context, const std::string& path) {
 class GrammarCommand : public Subcommand {
  public:
   CLI::App* Register(CLI::App& app) override {
-    CLI::App* sub = app.add_subcommand("grammar", "Check a grammar, generate, parse or mutate inputs with it");
+    CLI::App* sub = app.add_subcommand("grammar", "Check a grammar, generate, parse or mutate inputs with it, derive a dictionary");
     sub->require_subcommand(1);
 
     check_ = sub->add_subcommand("check", "Load and check a grammar file");
@@ -75,6 +81,18 @@ class GrammarCommand : public Subcommand {
     mutate_->add_option("--count", count_, "How many mutants (each from the input)")->capture_default_str();
     mutate_->add_option("--out", out_, "Write the mutants to this directory instead of printing them");
     mutate_->add_option("--max-size", max_size_, "Largest mutant in bytes")->capture_default_str();
+
+    dict_ = sub->add_subcommand("dict", "Write the fuzzing dictionary (libFuzzer -dict, AFL++ -x) derived from a grammar");
+    dict_->add_option("file", file_, "Grammar file")->required();
+    dict_->add_option("--out", out_, "Write the dictionary to this file (atomically) instead of printing it");
+    dict_->add_option("--extra", extras_, "Hand-picked dictionary whose entries are merged in (repeatable)")
+        ->type_name("DICT");
+    CLI::Option* start = dict_->add_option("--start", start_rule_,
+                                           "Derive from the rules this rule or session reaches (default: the grammar's start)");
+    dict_->add_flag("--all-rules", all_rules_, "Derive from every rule, reachable or not")->excludes(start);
+    dict_->add_option("--max-tokens", max_tokens_, "Most tokens derived from the grammar")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1 << 14));
     return sub;
   }
 
@@ -82,6 +100,7 @@ class GrammarCommand : public Subcommand {
     if (check_->parsed()) return Check(context);
     if (gen_->parsed()) return Generate(context);
     if (parse_->parsed()) return Parse(context);
+    if (dict_->parsed()) return Dict(context);
     return Mutate(context);
   }
 
@@ -180,7 +199,32 @@ class GrammarCommand : public Subcommand {
   CLI::App* check_ = nullptr;
   CLI::App* gen_ = nullptr;
   CLI::App* parse_ = nullptr;
+  int Dict(CliContext& context) {
+    grammar::LoadedGrammar loaded = Load(context, file_);
+    grammar::DictionaryOptions options;
+    options.start_rule = start_rule_;
+    options.all_rules = all_rules_;
+    options.max_tokens = max_tokens_;
+    const grammar::Dictionary derived = grammar::DeriveDictionary(loaded.grammar, options);
+    std::vector<grammar::DictionaryExtras> extras;
+    for (const std::string& path : extras_) extras.push_back({path, ReadDictionaryFile(path)});
+    const grammar::MergedDictionary merged = grammar::FormatDictionary(loaded.grammar, file_, derived, extras);
+    if (out_.empty()) {
+      fmt::print(context.out, "{}", merged.text);
+      return 0;
+    }
+    WriteFileAtomically(out_, merged.text);
+    fmt::print(context.out, "{}: {} grammar tokens", out_, merged.derived);
+    if (!extras.empty()) {
+      fmt::print(context.out, ", {} hand-picked entries ({} left out as already present)", merged.extras,
+                 merged.extras_known);
+    }
+    fmt::print(context.out, "\n");
+    return 0;
+  }
+
   CLI::App* mutate_ = nullptr;
+  CLI::App* dict_ = nullptr;
   std::string file_;
   std::string input_;
   std::string out_;
@@ -188,6 +232,10 @@ class GrammarCommand : public Subcommand {
   uint64_t seed_ = 1;
   uint32_t max_size_ = 4096;
   bool json_ = false;
+  std::vector<std::string> extras_;
+  std::string start_rule_;
+  bool all_rules_ = false;
+  size_t max_tokens_ = grammar::DictionaryOptions{}.max_tokens;
 };
 
 }  // namespace

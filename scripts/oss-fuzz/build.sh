@@ -6,7 +6,10 @@
 #
 #   $OUT/<harness>                  one per harness (names end in _fuzzer)
 #   $OUT/<harness>_seed_corpus.zip  top-level files of corpora/<harness>/
-#   $OUT/<harness>.dict, $OUT/<harness>.options
+#   $OUT/<harness>.dict             for a harness with a grammar: the tokens
+#                                   derived from it at build time with the
+#                                   hand-picked <harness>.dict merged in
+#   $OUT/<harness>.options
 #   $OUT/<grammar>.grammar          grammars of the grammar-aware harnesses,
 #                                   found beside the binary at run time
 #

@@ -7,10 +7,12 @@
 #     in _fuzzer;
 #   - <h>_seed_corpus.zip passes `unzip -t` and holds exactly the top-level
 #     files of corpora/<h>/, byte for byte;
-#   - <h>.dict and <h>.options are the harness's own; libFuzzer loads the
-#     dictionary (a positive entry count, no parse error) and accepts every
-#     [libfuzzer] key of the options as a flag; sections are ones ClusterFuzz
-#     reads;
+#   - <h>.options is the harness's own, and so is <h>.dict unless the
+#     harness has a grammar: then it is the dictionary derived from the
+#     grammar at build time, with the hand-picked <h>.dict merged in;
+#     libFuzzer loads the dictionary (a positive entry count, no parse error)
+#     and accepts every [libfuzzer] key of the options as a flag; sections
+#     are ones ClusterFuzz reads;
 #   - libFuzzer: each binary runs its unpacked seed zip (-runs=0, exit 0)
 #     with INITED cov >= MIN_EDGES; the grammar harnesses load their grammar
 #     from $OUT (the source tree they were built from is gone) during a fixed
@@ -130,12 +132,23 @@ check_common() {  # engine out harness seeds
   for f in $want; do
     cmp -s "$source_dir/corpora/$h/$f" "$seeds/$f" || failure "$engine: $h seed $f differs from corpora/$h/$f"
   done
-  # Dictionary and options: the harness's own files.
-  for ext in dict options; do
-    if [ -f "$comp_dir/$h.$ext" ]; then
-      cmp -s "$comp_dir/$h.$ext" "$out/$h.$ext" || failure "$engine: $out/$h.$ext missing or not $comp_dir/$h.$ext"
+  # Dictionary: for a grammar harness the one derived from its grammar with
+  # the hand-picked entries merged in; else the harness's own file, as are
+  # the options.
+  local grammar hand_dict=${comp_dir#"$source_dir"/}/$h.dict
+  grammar=$(grammar_of "$h")
+  if [ -n "$grammar" ]; then
+    if ! head -n 1 "$out/$h.dict" 2>/dev/null | grep -qF "# Fuzzing dictionary derived from $grammar "; then
+      failure "$engine: $out/$h.dict missing or not derived from $grammar"
+    elif [ -f "$comp_dir/$h.dict" ] && ! grep -qF "# Hand-picked entries from $hand_dict: " "$out/$h.dict"; then
+      failure "$engine: $out/$h.dict lacks the hand-picked entries of $hand_dict"
     fi
-  done
+  elif [ -f "$comp_dir/$h.dict" ]; then
+    cmp -s "$comp_dir/$h.dict" "$out/$h.dict" || failure "$engine: $out/$h.dict missing or not $comp_dir/$h.dict"
+  fi
+  if [ -f "$comp_dir/$h.options" ]; then
+    cmp -s "$comp_dir/$h.options" "$out/$h.options" || failure "$engine: $out/$h.options missing or not $comp_dir/$h.options"
+  fi
   if [ -f "$out/$h.options" ]; then
     local bad
     bad=$(grep -E '^\s*\[' "$out/$h.options" | tr -d ' []' | grep -vxE 'libfuzzer|afl|honggfuzz|asan|ubsan|msan|env' || true)

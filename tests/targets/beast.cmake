@@ -9,6 +9,7 @@ endif()
 set(_beast_check ${CMAKE_CURRENT_LIST_DIR}/beast_bluez_harness_check.cmake)
 
 foreach(harness beast_http_request_fuzzer beast_http_response_fuzzer)
+  get_property(dict GLOBAL PROPERTY IOTFUZZ_HARNESS_${harness}_DICT)
   add_test(NAME ${harness}.seed_corpus_replays
            COMMAND $<TARGET_FILE:${harness}_replay> ${PROJECT_SOURCE_DIR}/corpora/${harness})
   set_tests_properties(${harness}.seed_corpus_replays PROPERTIES
@@ -18,7 +19,7 @@ foreach(harness beast_http_request_fuzzer beast_http_response_fuzzer)
            COMMAND ${CMAKE_COMMAND} -DMODE=fuzz
                    -DFUZZER=$<TARGET_FILE:${harness}>
                    -DCORPUS=${PROJECT_SOURCE_DIR}/corpora/${harness}
-                   -DDICT=${PROJECT_SOURCE_DIR}/targets/beast/${harness}.dict
+                   -DDICT=${dict}
                    -DMAX_LEN=32768 -DRUNS=3000
                    -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/${harness}.fuzz
                    -P ${_beast_check})

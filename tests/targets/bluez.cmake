@@ -8,6 +8,7 @@ endif()
 
 set(_bluez_check ${CMAKE_CURRENT_LIST_DIR}/beast_bluez_harness_check.cmake)
 set(_bluez_harness bluez_gatt_server_fuzzer)
+get_property(_bluez_dict GLOBAL PROPERTY IOTFUZZ_HARNESS_${_bluez_harness}_DICT)
 
 add_test(NAME ${_bluez_harness}.seed_corpus_replays
          COMMAND $<TARGET_FILE:${_bluez_harness}_replay> ${PROJECT_SOURCE_DIR}/corpora/${_bluez_harness})
@@ -18,7 +19,7 @@ add_test(NAME ${_bluez_harness}.fixed_runs_without_crash
          COMMAND ${CMAKE_COMMAND} -DMODE=fuzz
                  -DFUZZER=$<TARGET_FILE:${_bluez_harness}>
                  -DCORPUS=${PROJECT_SOURCE_DIR}/corpora/${_bluez_harness}
-                 -DDICT=${PROJECT_SOURCE_DIR}/targets/bluez/${_bluez_harness}.dict
+                 -DDICT=${_bluez_dict}
                  -DMAX_LEN=4096 -DRUNS=3000
                  -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/${_bluez_harness}.fuzz
                  -P ${_bluez_check})

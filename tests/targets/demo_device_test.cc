@@ -41,6 +41,21 @@ const fs::path kSourceDir = IOTFUZZ_SOURCE_DIR;
 const fs::path kSeedGenerator = DEMO_DEVICE_SEED_GENERATOR;
 const std::string kSymbolizer = IOTFUZZ_LLVM_SYMBOLIZER;
 
+// The dictionary the build gives `harness` (IOTFUZZ_HARNESS_DICTS lists
+// "<harness>=<file>" separated by ',').
+fs::path HarnessDictionary(const std::string& harness) {
+  const std::string all = IOTFUZZ_HARNESS_DICTS;
+  size_t pos = 0;
+  while (pos <= all.size()) {
+    const size_t end = std::min(all.find(',', pos), all.size());
+    const std::string item = all.substr(pos, end - pos);
+    if (item.rfind(harness + "=", 0) == 0) return item.substr(harness.size() + 1);
+    pos = end + 1;
+  }
+  FAIL("no dictionary listed for " << harness);
+  return {};
+}
+
 class TempDir {
  public:
   TempDir() {
@@ -151,7 +166,8 @@ void CheckFuzzerFinds(const ShallowBug& bug) {
   fs::copy(kSourceDir / "corpora" / bug.harness, corpus, fs::copy_options::recursive);
   fs::create_directory(artifacts);
 
-  const fs::path dict = kSourceDir / "targets/demo_device" / (bug.harness + ".dict");
+  const fs::path dict = HarnessDictionary(bug.harness);
+  REQUIRE(fs::exists(dict));
   ProcessResult fuzz = Run({Harness(bug.harness).string(), "-seed=" + std::to_string(bug.seed),
                             "-runs=" + std::to_string(bug.runs), "-reload=0",
                             "-print_final_stats=1", "-dict=" + dict.string(),

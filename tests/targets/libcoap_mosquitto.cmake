@@ -16,9 +16,12 @@ set(_component_test ${CMAKE_CURRENT_SOURCE_DIR}/libcoap_mosquitto_harness_test.s
 set(_component_fuzz_runs 3000)
 set(_component_min_edges 100)
 
-# _component_harness_tests(<harness> <component> <dict> [KNOWN <signature>...])
-function(_component_harness_tests harness component dict)
+# _component_harness_tests(<harness> <component> [KNOWN <signature>...])
+# The fuzz runs use the harness's dictionary (derived from its grammar and
+# merged with the hand-picked one for grammar harnesses).
+function(_component_harness_tests harness component)
   cmake_parse_arguments(T "" "" "KNOWN" ${ARGN})
+  get_property(dict GLOBAL PROPERTY IOTFUZZ_HARNESS_${harness}_DICT)
   set(seeds ${PROJECT_SOURCE_DIR}/corpora/${harness})
   add_test(NAME ${harness}.seed_corpus_replays COMMAND $<TARGET_FILE:${harness}_replay> ${seeds})
   set_tests_properties(${harness}.seed_corpus_replays PROPERTIES
@@ -42,7 +45,7 @@ endfunction()
 # coap_get_uri_path() on a Proxy-Uri without a path.
 set(_coap_1 "libcoap/src/uri.c:629:27: runtime error: null pointer passed as argument 2")
 _component_harness_tests(libcoap_pdu_parse_fuzzer libcoap
-    ${PROJECT_SOURCE_DIR}/targets/libcoap/libcoap_pdu_parse_fuzzer.dict KNOWN "${_coap_1}")
+    KNOWN "${_coap_1}")
 # COAP-2: the server allocates the total size a Block1 request announces in
 # Size1 (up to 4 GiB) before any data arrives; libFuzzer reports the
 # allocation as out-of-memory, a replay binary without libFuzzer's malloc
@@ -52,7 +55,7 @@ set(_coap_2 "in coap_block_build_body")
 # carries no data and no body was ever built.
 set(_coap_3 "block.c:1639:40: runtime error: member access within null pointer")
 _component_harness_tests(libcoap_server_fuzzer libcoap
-    ${PROJECT_SOURCE_DIR}/targets/libcoap/libcoap_server_fuzzer.dict KNOWN "${_coap_2}" "${_coap_3}")
+    KNOWN "${_coap_2}" "${_coap_3}")
 add_test(NAME COAP-3.reproducer_crashes
          COMMAND ${_component_test} reproducer-crashes $<TARGET_FILE:libcoap_server_fuzzer_replay>
                  ${PROJECT_SOURCE_DIR}/targets/libcoap/regressions/libcoap_server_fuzzer/COAP-3_block1_second_block_without_body_null_deref.bin
@@ -79,9 +82,9 @@ set(_mosq_client_1 "lib/logging_mosq.c:40:28: runtime error: member access withi
 # filter the client already has (fixed upstream in 2.0.12).
 set(_mosq_broker_1 "src/subs.c:295:9")
 _component_harness_tests(mosquitto_broker_fuzzer mosquitto
-    ${PROJECT_SOURCE_DIR}/targets/mosquitto/mosquitto_broker_fuzzer.dict KNOWN "${_mosq_broker_1}")
+    KNOWN "${_mosq_broker_1}")
 _component_harness_tests(mosquitto_client_fuzzer mosquitto
-    ${PROJECT_SOURCE_DIR}/targets/mosquitto/mosquitto_client_fuzzer.dict KNOWN "${_mosq_client_1}")
+    KNOWN "${_mosq_client_1}")
 add_test(NAME mosquitto.seed_generator_matches_committed_files
          COMMAND ${_component_test} seeds-match $<TARGET_FILE:mosquitto_seed_generator> ${PROJECT_SOURCE_DIR}
                  corpora/mosquitto_broker_fuzzer corpora/mosquitto_client_fuzzer

@@ -8,8 +8,11 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <nlohmann/json.hpp>
+#include <map>
+#include <sstream>
 #include <thread>
 
+#include "fuzzers/common/dictionary_file.h"
 #include "fuzzers/engine/process.h"
 #include "tests/fuzzers/testing/test_files.h"
 
@@ -23,6 +26,7 @@ using testing::TempDir;
 using testing::WriteFileText;
 
 const fs::path kBuildDir = IOTFUZZ_TEST_BUILD_DIR;
+const fs::path kSourceDir = IOTFUZZ_TEST_SOURCE_DIR;
 const fs::path kSelftestDir = IOTFUZZ_SELFTEST_DIR;
 
 struct CliResult {
@@ -462,6 +466,134 @@ TEST_CASE("A demo device CoAP run under AFL++ writes summary.json and exits by w
   CHECK(fs::exists(out / "afl" / "default" / "fuzzer_stats"));
 }
 #endif
+
+// ---- iotfuzz grammar dict ---------------------------------------------------
+
+// The entries of a dictionary file, counted the way libFuzzer counts them.
+std::size_t CountEntries(const std::string& dict) {
+  std::size_t entries = 0;
+  std::istringstream lines(dict);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line[0] != '#') ++entries;
+  }
+  return entries;
+}
+
+// Runs a libFuzzer binary for no input with `dict`; returns its output.
+CliResult LoadInLibFuzzer(const fs::path& fuzzer, const fs::path& dict, const TempDir& scratch) {
+  return RunCli({"-dict=" + dict.string(), "-runs=0", "-seed=1"}, scratch, TestEnvironment(), fuzzer);
+}
+
+TEST_CASE("grammar dict writes each protocol's dictionary, which libFuzzer loads entry for entry") {
+  TempDir scratch;
+  for (const std::string name : {"http", "mqtt", "coap", "ble_att"}) {
+    INFO(name);
+    const fs::path dict = scratch / (name + ".dict");
+    const CliResult r = RunCli({"grammar", "dict", (kSourceDir / "grammars" / (name + ".grammar")).string(),
+                                "--out", dict.string()},
+                               scratch);
+    INFO("stderr: " << r.err);
+    REQUIRE(r.exit_code == 0);
+    const std::string text = ReadFileText(dict);
+    const std::size_t entries = CountEntries(text);
+    CHECK(r.out == fmt::format("{}: {} grammar tokens\n", dict.string(), entries));
+    CHECK(entries >= 5);
+    const CliResult fuzz = LoadInLibFuzzer(kSelftestDir / "selftest_clean_fuzzer", dict, scratch);
+    INFO("libFuzzer: " << fuzz.err);
+    CHECK(fuzz.exit_code == 0);
+    CHECK_THAT(fuzz.err, Catch::Contains(fmt::format("Dictionary: {} entries", entries)));
+    CHECK_THAT(fuzz.err, !Catch::Contains("ParseDictionaryFile"));
+  }
+  // Written atomically: nothing but the four files is left in the directory.
+  std::size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(scratch.path())) {
+    if (entry.path().extension() == ".dict") ++files;
+  }
+  CHECK(files == 4);
+}
+
+TEST_CASE("grammar dict merges a hand-picked dictionary and prints the same file without --out") {
+  TempDir scratch;
+  const std::string grammar = (kSourceDir / "targets/demo_device/demo_device_coap_fuzzer.grammar").string();
+  const std::string hand = (kSourceDir / "targets/demo_device/demo_device_coap_fuzzer.dict").string();
+  const fs::path dict = scratch / "coap.dict";
+  const CliResult written = RunCli({"grammar", "dict", grammar, "--extra", hand, "--out", dict.string()}, scratch);
+  INFO("stderr: " << written.err);
+  REQUIRE(written.exit_code == 0);
+  CHECK_THAT(written.out, Catch::Contains("grammar tokens, ") && Catch::Contains(" hand-picked entries ("));
+  const std::string text = ReadFileText(dict);
+  CHECK_THAT(text, Catch::Contains("\nuri_path_lock=\"\\xb4lock\"\n"));  // a hand-picked entry
+  CHECK_THAT(text, Catch::Contains("\noption_value=\"battery\"\n"));       // a grammar token
+
+  const CliResult printed = RunCli({"grammar", "dict", grammar, "--extra", hand}, scratch);
+  CHECK(printed.exit_code == 0);
+  CHECK(printed.out == text);
+  CHECK(printed.err.empty());
+}
+
+TEST_CASE("grammar dict of a bad grammar reports file:line:col and exits 1 without writing") {
+  TempDir scratch;
+  WriteFileText(scratch / "bad.grammar", "grammar bad;\nstart m;\nm = \"ab\" missing ;\n");
+  const fs::path dict = scratch / "bad.dict";
+  const CliResult r = RunCli({"grammar", "dict", (scratch / "bad.grammar").string(), "--out", dict.string()},
+                             scratch);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.empty());
+  CHECK_THAT(r.err, Catch::Contains("bad.grammar:3:10: error: undefined rule 'missing'"));
+  CHECK_THAT(r.err, Catch::EndsWith("iotfuzz: error: " + (scratch / "bad.grammar").string() +
+                                    ":3:10: undefined rule 'missing'\n"));
+  CHECK_FALSE(fs::exists(dict));
+
+  WriteFileText(scratch / "bad.dict", "ok=\"ab\"\nbroken=\"\\q\"\n");
+  const CliResult extra = RunCli({"grammar", "dict", (kSourceDir / "grammars/mqtt.grammar").string(), "--extra",
+                                  (scratch / "bad.dict").string()},
+                                 scratch);
+  CheckOneErrorLine(extra, (scratch / "bad.dict").string() + ":2:9: expected an escape");
+
+  const CliResult start = RunCli({"grammar", "dict", (kSourceDir / "grammars/mqtt.grammar").string(), "--start",
+                                  "no_such_rule"},
+                                 scratch);
+  CheckOneErrorLine(start, "grammar " + (kSourceDir / "grammars/mqtt.grammar").string() +
+                               " has no rule or session 'no_such_rule'");
+}
+
+TEST_CASE("A grammar harness fuzzes with the derived dictionary, others with their own") {
+  TempDir scratch;
+  const CliResult r = RunCli({"--build-dir", kBuildDir.string(), "list", "--json"}, scratch);
+  REQUIRE(r.exit_code == 0);
+  const json list = json::parse(r.out);
+  std::map<std::string, json> harnesses;
+  for (const json& h : list["harnesses"]) harnesses[h["name"].get<std::string>()] = h;
+  REQUIRE(harnesses.count("demo_device_coap_fuzzer") == 1);
+  REQUIRE(harnesses.count("demo_device_http_fuzzer") == 1);
+  CHECK(harnesses["demo_device_http_fuzzer"]["dict"] ==
+        (kSourceDir / "targets/demo_device/demo_device_http_fuzzer.dict").string());
+
+  const fs::path dict = harnesses["demo_device_coap_fuzzer"]["dict"].get<std::string>();
+  CHECK(dict == kBuildDir / "dictionaries" / "demo_device_coap_fuzzer.dict");
+  const std::string text = ReadFileText(dict);
+  CHECK_THAT(text, Catch::StartsWith("# Fuzzing dictionary derived from "
+                                     "targets/demo_device/demo_device_coap_fuzzer.grammar"));
+  // Every hand-picked entry is in it, by name or as a grammar token.
+  const std::string hand = ReadFileText(kSourceDir / "targets/demo_device/demo_device_coap_fuzzer.dict");
+  CHECK(CountEntries(text) > CountEntries(hand));
+  CHECK_THAT(text, Catch::Contains("\nuri_path_lock=\"\\xb4lock\"\n"));
+  CHECK_THAT(text, Catch::Contains("\ncon_get=\"@\\x01\"\n"));
+
+  const fs::path fuzzer = harnesses["demo_device_coap_fuzzer"]["engines"]["libfuzzer"]["path"].get<std::string>();
+  const CliResult fuzz = LoadInLibFuzzer(fuzzer, dict, scratch);
+  INFO("libFuzzer: " << fuzz.err);
+  CHECK_THAT(fuzz.err, Catch::Contains(fmt::format("Dictionary: {} entries", CountEntries(text))));
+
+  // Every dictionary the build lists (derived ones of the real components'
+  // grammar harnesses too, once built) is well-formed, entry for entry.
+  for (const auto& [name, h] : harnesses) {
+    if (h["dict"].is_null() || !fs::exists(h["dict"].get<std::string>())) continue;
+    INFO(name);
+    const std::string file = h["dict"].get<std::string>();
+    CHECK(ReadDictionaryFile(file).size() == CountEntries(ReadFileText(file)));
+  }
+}
 
 }  // namespace
 }  // namespace iotfuzz
