@@ -422,7 +422,11 @@ SessionResult SessionRunner::Run(std::string_view input, ConnectionSet& connecti
   SessionResult result;
   result.connection_names = session_.connections;
   const size_t connection_count = std::max<size_t>(1, session_.connections.size());
-  inboxes_.assign(connection_count, Inbox{});
+  inboxes_.resize(connection_count);  // kept between sessions, with their buffers
+  for (Inbox& inbox : inboxes_) {
+    inbox.received.clear();
+    inbox.datagrams.clear();
+  }
   variables_.clear();
   // The input's own parse: parse_ is for responses.
   parser_.ParseInto(input, session_parse_, session_.input_rule);
