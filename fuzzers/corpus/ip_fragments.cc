@@ -97,15 +97,11 @@ IpFragmentReassembler::Result IpFragmentReassembler::Add(const Key& key, uint32_
     p.end = static_cast<uint32_t>(end);
   }
   if (p.have_last) {
-    for (const auto& [other_offset, other] : p.pieces) {
-      if (other_offset + other.size() > p.end) {
-        problem = fmt::format("{}: a fragment runs past the end the last one gives (byte {}); dropped", Describe(key),
-                              p.end);
-        pending_.erase(it);
-        return Result::kDropped;
-      }
-    }
-    if (end > p.end) {
+    // Nothing may lie past the end the last fragment gives: this fragment,
+    // nor (when this one is the last) any kept before it.
+    uint64_t furthest = end;
+    for (const auto& [other_offset, other] : p.pieces) furthest = std::max<uint64_t>(furthest, other_offset + other.size());
+    if (furthest > p.end) {
       problem = fmt::format("{}: a fragment runs past the end the last one gives (byte {}); dropped", Describe(key),
                             p.end);
       pending_.erase(it);

@@ -197,11 +197,7 @@ bool PcapReader::DecodeIp(const uint8_t* data, size_t size, bool cut, DecodedPac
     size_t available = std::min(size, total);  // Ethernet may pad short frames
     uint16_t frag = Be16(data + 6);
     if ((frag & 0x2000) != 0 || (frag & 0x1fff) != 0) {
-      IpFragmentReassembler::Key key;
-      key.ip_version = 4;
-      std::memcpy(key.source.data(), data + 12, 4);
-      std::memcpy(key.destination.data(), data + 16, 4);
-      key.protocol = data[9];
+      IpFragmentReassembler::Key key{4, packet.source.address, packet.destination.address, data[9]};
       key.identification = Be16(data + 4);
       return AddFragment(key, (frag & 0x1fffu) * 8u, (frag & 0x2000) != 0, data + ihl, available - ihl, cut, packet);
     }
@@ -244,11 +240,7 @@ bool PcapReader::DecodeIpv6Chain(uint8_t next, const uint8_t* data, size_t off, 
         if (reassembled) return bad("a fragment header inside a reassembled IPv6 datagram");
         uint16_t frag = Be16(data + off + 2);
         if ((frag & 0xfff8) != 0 || (frag & 1) != 0) {
-          IpFragmentReassembler::Key key;
-          key.ip_version = 6;
-          std::memcpy(key.source.data(), packet.source.address.data(), 16);
-          std::memcpy(key.destination.data(), packet.destination.address.data(), 16);
-          key.protocol = data[off];
+          IpFragmentReassembler::Key key{6, packet.source.address, packet.destination.address, data[off]};
           key.identification = Be32(data + off + 4);
           return AddFragment(key, frag & 0xfff8u, (frag & 1) != 0, data + off + 8, end - off - 8, cut, packet);
         }

@@ -13,6 +13,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# replay_finds SESSION TARGET LOG WHAT: `iotfuzz replay` must exit 2 (a finding).
+replay_finds() {
+  local status=0
+  "$iotfuzz" replay "$1" "$2" >"$3" 2>&1 || status=$?
+  [ "$status" -eq 2 ] || { cat "$3"; fail "replay of $4 exited $status, expected 2"; }
+}
 
 set +e
 "$iotfuzz" net demo_device_mqtt_server --reset "$reset" --sessions "$max_sessions" --seed 1 \
@@ -37,20 +43,12 @@ echo "HUB-2 reported in $accepted sessions"
 # The accepted session is minimized like a crash: the reserved CONNECT, accepted, is all it needs.
 accepted_min=$(ls "$work"/run/accepted/*.min | head -1)
 [ -n "$accepted_min" ] || fail "the invalid-input-accepted session was not minimized"
-set +e
-"$iotfuzz" replay "$accepted_min" demo_device_mqtt_server >"$work/replay-accepted.txt" 2>&1
-status=$?
-set -e
-[ "$status" -eq 2 ] || { cat "$work/replay-accepted.txt"; fail "the minimized HUB-2 session replayed with $status"; }
+replay_finds "$accepted_min" demo_device_mqtt_server "$work/replay-accepted.txt" "the minimized HUB-2 session"
 grep -q "^result: invalid input accepted" "$work/replay-accepted.txt" || fail "the minimized HUB-2 session is not accepted"
 echo "HUB-2 minimized: $(head -1 "$accepted_min.txt")"
 
 # The session replays to the same crash.
-set +e
-"$iotfuzz" replay "$crash" demo_device_mqtt_server >"$work/replay.txt" 2>&1
-status=$?
-set -e
-[ "$status" -eq 2 ] || { cat "$work/replay.txt"; fail "replay exited $status, expected 2"; }
+replay_finds "$crash" demo_device_mqtt_server "$work/replay.txt" "the crash"
 grep -q "heap-buffer-overflow" "$work/replay.txt" || fail "replay did not reproduce the heap-buffer-overflow"
 grep -q "^> \[1\] connect_v311" "$work/replay.txt" || fail "replay does not print the messages"
 
@@ -59,32 +57,20 @@ grep -q "^> \[1\] connect_v311" "$work/replay.txt" || fail "replay does not prin
 if [ -f "$crash.min" ]; then
   grep -q "^removed: [0-9]* message(s), [0-9]* byte(s)$" "$crash.min.txt" || fail "no removed-line in $crash.min.txt"
   [ "$(stat -c %s "$crash.min")" -lt "$(stat -c %s "$crash")" ] || fail "the minimized session is not shorter"
-  set +e
-  "$iotfuzz" replay "$crash.min" demo_device_mqtt_server >"$work/replay-min.txt" 2>&1
-  status=$?
-  set -e
-  [ "$status" -eq 2 ] || { cat "$work/replay-min.txt"; fail "replay of the minimized session exited $status"; }
+  replay_finds "$crash.min" demo_device_mqtt_server "$work/replay-min.txt" "the minimized session"
   grep -q "heap-buffer-overflow" "$work/replay-min.txt" || fail "the minimized session does not reproduce"
   echo "minimized: $(head -1 "$crash.min.txt")"
 fi
 
 # COAP-3: GET /battery with the unrecognized critical option 65001, served.
 printf '\x10\x00\x40\x01\x00\x07\xb7battery\xe1\xfc\xd1\x2a' >"$work/coap3.bin"
-set +e
-"$iotfuzz" replay "$work/coap3.bin" demo_device_coap_server >"$work/coap3.txt" 2>&1
-status=$?
-set -e
-[ "$status" -eq 2 ] || { cat "$work/coap3.txt"; fail "COAP-3 replay exited $status, expected 2"; }
+replay_finds "$work/coap3.bin" demo_device_coap_server "$work/coap3.txt" "COAP-3"
 grep -q "^result: invalid input accepted (message 1 (request) has 'unknown_critical'.*answered response:45)" \
   "$work/coap3.txt" || { cat "$work/coap3.txt"; fail "COAP-3 is not reported as invalid input accepted"; }
 # HTTP-3: Content-Length, then Transfer-Encoding, served with 200.
 printf 'GET /status HTTP/1.1\r\nHost: lock\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' \
   >"$work/http3.http"
-set +e
-"$iotfuzz" replay "$work/http3.http" demo_device_http_server >"$work/http3.txt" 2>&1
-status=$?
-set -e
-[ "$status" -eq 2 ] || { cat "$work/http3.txt"; fail "HTTP-3 replay exited $status, expected 2"; }
+replay_finds "$work/http3.http" demo_device_http_server "$work/http3.txt" "HTTP-3"
 grep -q "^result: invalid input accepted (.*'request_length_and_chunked'.*answered response:323030)" \
   "$work/http3.txt" || { cat "$work/http3.txt"; fail "HTTP-3 is not reported as invalid input accepted"; }
 echo "COAP-3 and HTTP-3 replay as invalid input accepted"
@@ -101,11 +87,7 @@ set -e
 crash3=$(awk -F'\t' '$1 == "crash" { print $2; exit }' "$work/pubsub.txt")
 [ -n "$crash3" ] && [ -f "$crash3" ] || fail "no crash file listed for the two-connection run"
 grep -q "heap-use-after-free" "$crash3.log" || fail "the two-connection crash is not HUB-3's heap-use-after-free"
-set +e
-"$iotfuzz" replay "$crash3" demo_device_mqtt_pubsub >"$work/replay3.txt" 2>&1
-status=$?
-set -e
-[ "$status" -eq 2 ] || { cat "$work/replay3.txt"; fail "replay of HUB-3 exited $status, expected 2"; }
+replay_finds "$crash3" demo_device_mqtt_pubsub "$work/replay3.txt" "HUB-3"
 grep -q "heap-use-after-free" "$work/replay3.txt" || fail "replay did not reproduce HUB-3"
 grep -q "^> \[[0-9]*\] subscriber: subscribe_v311" "$work/replay3.txt" || fail "the replay does not show the subscriber"
 grep -q "^> \[[0-9]*\] publisher: connect_v311" "$work/replay3.txt" || fail "the replay does not show the publisher"
