@@ -35,9 +35,10 @@ function(_component_harness_tests harness component)
   set_tests_properties(${harness}.fuzz_runs ${harness}.covers_component_edges PROPERTIES
       TIMEOUT 120 ENVIRONMENT "ASAN_SYMBOLIZER_PATH=${IOTFUZZ_LLVM_SYMBOLIZER}")
   # Byte-level mutation in the fixed-run test: harnesses with a grammar reach
-  # deeper findings within these runs (MOSQ-BROKER-1, COAP-2 and an untriaged
-  # broker leak), and libcoap's and mosquitto's own randomness (message ids,
-  # client ids) makes which one a run stops at vary; campaigns use the grammar.
+  # deeper findings within these runs (MOSQ-BROKER-1, COAP-2), and libcoap's
+  # and mosquitto's own randomness (message ids, client ids) makes which one
+  # a run stops at vary; campaigns use the grammar. Byte-level runs with the
+  # grammar's dictionary still stop at some (MOSQ-BROKER-2), hence KNOWN.
   set_property(TEST ${harness}.fuzz_runs APPEND PROPERTY ENVIRONMENT "IOTFUZZ_GRAMMAR=none")
 endfunction()
 
@@ -81,8 +82,11 @@ set(_mosq_client_1 "lib/logging_mosq.c:40:28: runtime error: member access withi
 # MOSQ-BROKER-1: the broker leaks a client_sub record on every SUBSCRIBE to a
 # filter the client already has (fixed upstream in 2.0.12).
 set(_mosq_broker_1 "src/subs.c:295:9")
+# MOSQ-BROKER-2: the broker leaks the will of a client whose second CONNECT
+# it rejects (fixed upstream in 2.0.16).
+set(_mosq_broker_2 "src/handle_connect.c:327:16")
 _component_harness_tests(mosquitto_broker_fuzzer mosquitto
-    KNOWN "${_mosq_broker_1}")
+    KNOWN "${_mosq_broker_1}" "${_mosq_broker_2}")
 _component_harness_tests(mosquitto_client_fuzzer mosquitto
     KNOWN "${_mosq_client_1}")
 add_test(NAME mosquitto.seed_generator_matches_committed_files
@@ -93,7 +97,11 @@ add_test(NAME MOSQ-BROKER-1.reproducer_crashes
          COMMAND ${_component_test} reproducer-crashes $<TARGET_FILE:mosquitto_broker_fuzzer_replay>
                  ${PROJECT_SOURCE_DIR}/targets/mosquitto/regressions/mosquitto_broker_fuzzer/MOSQ-BROKER-1_resubscribe_leaks_client_sub.bin
                  "${_mosq_broker_1}")
-set_tests_properties(MOSQ-BROKER-1.reproducer_crashes PROPERTIES
+add_test(NAME MOSQ-BROKER-2.reproducer_crashes
+         COMMAND ${_component_test} reproducer-crashes $<TARGET_FILE:mosquitto_broker_fuzzer_replay>
+                 ${PROJECT_SOURCE_DIR}/targets/mosquitto/regressions/mosquitto_broker_fuzzer/MOSQ-BROKER-2_second_connect_leaks_will.bin
+                 "${_mosq_broker_2}")
+set_tests_properties(MOSQ-BROKER-1.reproducer_crashes MOSQ-BROKER-2.reproducer_crashes PROPERTIES
     ENVIRONMENT "ASAN_SYMBOLIZER_PATH=${IOTFUZZ_LLVM_SYMBOLIZER}")
 if(NOT IOTFUZZ_MOSQUITTO_UPSTREAM_FIXES)
   add_test(NAME MOSQ-CLIENT-1.reproducer_crashes
