@@ -32,6 +32,8 @@ class ConditionEvaluator {
     queries_ = false;
     return result;
   }
+  // The value of a field or number (a range's low bound), found from `at`.
+  uint64_t Value(const Tree& tree, NodeId at, ConditionId cond) { return Operand(tree, at, cond); }
 
  private:
   uint64_t Operand(const Tree& tree, NodeId at, ConditionId cond);

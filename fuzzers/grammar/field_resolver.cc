@@ -60,6 +60,9 @@ FieldResolver::FieldResolver(const Grammar& g)
       relation_target_[id] = FindVisibleField(g, rule, e.relation.target);
       if (relation_target_[id] != kNone) relations_on_[relation_target_[id]].push_back(id);
     }
+    if (e.constraint.low_field != kNone && rule != kNone) {
+      condition_field_[e.constraint.low_field] = FindVisibleField(g, rule, g.conditions[e.constraint.low_field].path);
+    }
     if (e.kind == ExprKind::kConditional && rule != kNone) {
       std::vector<ConditionId> stack{e.condition};
       while (!stack.empty()) {

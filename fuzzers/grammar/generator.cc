@@ -54,8 +54,10 @@ void Generator::ComputeMinSizes() {
           size = 0;
           for (ExprId c : e.children) size = SatAdd(size, min_size_[c]);
           break;
-        case ExprKind::kChoice:
-          for (ExprId c : e.children) size = std::min(size, min_size_[c]);
+        case ExprKind::kChoice:  // only what generation takes: weight 1 or more
+          for (size_t i = 0; i < e.children.size(); ++i) {
+            if (e.weights[i] > 0) size = std::min(size, min_size_[e.children[i]]);
+          }
           break;
         case ExprKind::kRuleRef: size = e.rule == kNone ? kInfinite : rule_min_size_[e.rule]; break;
       }
@@ -95,6 +97,16 @@ uint64_t Generator::PickValue(const Expr& e, Rng& rng) const {
       return edges[rng.Below(6)];
     }
   }
+}
+
+uint64_t Generator::PickValueAt(const Tree& tree, NodeId node, const Expr& e, Rng& rng) {
+  uint64_t value = PickValue(e, rng);
+  if (e.constraint.low_field != kNone) {
+    // A range from an earlier field's value up.
+    const uint64_t low = RangeLow(tree, node, e);
+    if (value < low) value = low <= e.constraint.high ? rng.InRange(low, e.constraint.high) : low;
+  }
+  return value;
 }
 
 bool Generator::IsPresenceControlled(ExprId conditional, ConditionId cond) const {
@@ -162,12 +174,14 @@ NodeId Generator::Gen(Tree& tree, ExprId id, NodeId parent, Rng& rng, uint32_t d
       break;
     case ExprKind::kChoice: {
       size_t pick = 0;
-      if (id == forced_choice_expr_ && forced_choice_ < e.children.size()) {
+      if (id == forced_choice_expr_ && forced_choice_ < e.children.size() &&
+          min_size_[e.children[forced_choice_]] < kInfinite) {
         pick = forced_choice_;
         forced_choice_ = kNone;
       } else if (cheap) {
-        for (size_t i = 1; i < e.children.size(); ++i) {
-          if (min_size_[e.children[i]] < min_size_[e.children[pick]]) pick = i;
+        while (e.weights[pick] == 0) ++pick;  // the parser ensures one weight > 0
+        for (size_t i = pick + 1; i < e.children.size(); ++i) {
+          if (e.weights[i] > 0 && min_size_[e.children[i]] < min_size_[e.children[pick]]) pick = i;
         }
       } else {
         uint64_t total = 0;
@@ -219,7 +233,7 @@ NodeId Generator::Gen(Tree& tree, ExprId id, NodeId parent, Rng& rng, uint32_t d
       break;
     case ExprKind::kInteger: case ExprKind::kBitField: case ExprKind::kVarint:
     case ExprKind::kDecimal: case ExprKind::kHex:
-      if (e.relation.kind == RelationKind::kNone) tree.node(node).value = PickValue(e, rng);
+      if (e.relation.kind == RelationKind::kNone) tree.node(node).value = PickValueAt(tree, node, e, rng);
       if (e.kind == ExprKind::kInteger) budget_ -= e.width;
       else if (e.kind != ExprKind::kBitField) budget_ -= 2;
       break;

@@ -68,7 +68,16 @@ class Generator {
   uint32_t MinSize(ExprId expr) const { return min_size_[expr]; }
 
   // A value allowed by the field's constraint (or any value of its width).
+  // A range whose low bound is another field (`in start..0xffff`) is
+  // checked against that field where the tree is at hand.
   uint64_t PickValue(const Expr& e, Rng& rng) const;
+  // PickValue for `node` of `tree`, a field-bounded range included.
+  uint64_t PickValueAt(const Tree& tree, NodeId node, const Expr& e, Rng& rng);
+  // The low bound of `node`'s range constraint: the named field's value for
+  // a field-bounded range, else the constant.
+  uint64_t RangeLow(const Tree& tree, NodeId node, const Expr& e) {
+    return e.constraint.low_field != kNone ? conditions_.Value(tree, node, e.constraint.low_field) : e.constraint.low;
+  }
   // The largest value a scalar field can encode.
   static uint64_t MaxValue(const Expr& e);
 

@@ -113,6 +113,10 @@ struct Constraint {
   // is valid — parsed without a lie (CoAP option numbers: the registered
   // ones generated, an unregistered one still a well-formed option).
   bool open = false;
+  // `in start..0xffff` (a kRange): the low bound is the value of an earlier
+  // field (a kField condition naming it; `low` is then 0). A handle range
+  // that must not end before it starts.
+  ConditionId low_field = kNone;
 };
 
 // A boolean expression over earlier fields, for conditional fields.

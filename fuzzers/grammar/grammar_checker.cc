@@ -105,8 +105,8 @@ class Checker {
           case ExprKind::kSequence: case ExprKind::kBits:
             ok = std::all_of(e.children.begin(), e.children.end(), [&](ExprId c) { return expr_ok[c]; });
             break;
-          case ExprKind::kChoice:
-            ok = std::any_of(e.children.begin(), e.children.end(), [&](ExprId c) { return expr_ok[c]; });
+          case ExprKind::kChoice:  // generation takes only alternatives of weight 1 or more
+            for (size_t i = 0; i < e.children.size(); ++i) ok = ok || (e.weights[i] > 0 && expr_ok[e.children[i]]);
             break;
           case ExprKind::kRepeat:
             ok = e.min == 0 || expr_ok[e.children[0]];
@@ -128,8 +128,9 @@ class Checker {
     }
     for (RuleId r = 0; r < g_.rules.size(); ++r) {
       if (!rule_ok[r]) {
-        d_.Error(g_.rules[r].pos, fmt::format("rule '{}' can never finish: every way through it recurses "
-                                              "(add an alternative or make the recursion optional)",
+        d_.Error(g_.rules[r].pos, fmt::format("rule '{}' can never finish: every way through it recurses or takes "
+                                              "an alternative of weight 0 (add an alternative or make the "
+                                              "recursion optional)",
                                               g_.rules[r].name));
       }
     }
@@ -239,6 +240,11 @@ class Checker {
     CheckCondition(rule, c.rhs);
   }
 
+  static bool IsNumberKind(ExprKind k) {
+    return k == ExprKind::kInteger || k == ExprKind::kBitField || k == ExprKind::kVarint || k == ExprKind::kDecimal ||
+           k == ExprKind::kHex || k == ExprKind::kVirtual;
+  }
+
   void CheckFields(RuleId rule, ExprId id) {
     if (id == kNone) return;
     const Expr& e = g_.expr(id);
@@ -262,6 +268,18 @@ class Checker {
       }
     }
     if (e.kind == ExprKind::kConditional) CheckCondition(rule, e.condition);
+    if (e.constraint.low_field != kNone) {
+      const Condition& low = g_.conditions[e.constraint.low_field];
+      ExprId field = FindVisibleField(g_, rule, low.path);
+      if (field == kNone) {
+        CheckPath(rule, low.path, low.pos, "range");
+      } else if (!IsNumberKind(g_.expr(Unwrap(g_, field)).kind)) {
+        d_.Error(low.pos, fmt::format("a range starts at a number field, but '{}' is {}", low.path.back(),
+                                      ExprKindName(g_.expr(Unwrap(g_, field)).kind)));
+      } else if (field == id) {
+        d_.Error(low.pos, "a range cannot start at its own field");
+      }
+    }
     for (ExprId c : e.children) CheckFields(rule, c);
   }
 

@@ -667,11 +667,16 @@ class Parser {
         weight = SmallInteger("a weight", 1000000);
         Take();
         weighted = true;
-        if (weight == 0) diags_.Error(pos, "a weight must be at least 1");
       }
       alts.push_back(SequenceExpr());
       weights.push_back(weight);
     } while (Accept("|"));
+    // Weight 0: an alternative that parses and that mutation may switch to,
+    // but that generation never takes.
+    if (std::find_if(weights.begin(), weights.end(), [](uint32_t w) { return w > 0; }) == weights.end()) {
+      diags_.Error(pos, alts.size() == 1 ? "a weight must be at least 1"
+                                         : "a choice needs an alternative of weight 1 or more");
+    }
     if (alts.size() == 1 && !weighted) return alts[0];
     ExprId id = NewExpr(ExprKind::kChoice, pos);
     E(id).children = std::move(alts);
@@ -834,7 +839,14 @@ class Parser {
     }
     const Token& lo_tok = At();
     c.kind = ConstraintKind::kRange;
-    c.low = Integer("a range 'low..high' or a set '{a, b}'");
+    if (At().kind == TokenKind::kIdentifier) {
+      // The low bound is an earlier field's value: `in start..0xffff`.
+      SourcePos pos = At().pos;
+      c.low_field = NewCondition({ConditionKind::kField, Path(), 0, kNone, kNone, pos});
+      c.low = 0;
+    } else {
+      c.low = Integer("a range 'low..high' (low a number or an earlier field) or a set '{a, b}'");
+    }
     Expect("..", "'..' in a range");
     c.high = Integer("the upper end of the range");
     if (c.high < c.low) diags_.Error(lo_tok.pos, "range is backwards");

@@ -38,13 +38,15 @@ InputParser::InputParser(const Grammar& grammar, ParseLimits limits)
       conditions_(grammar, resolver_, serializer_, ConditionEvaluator::RelationValues::kAsParsed),
       binder_(grammar) {}
 
-bool InputParser::CheckConstraint(const Expr& e, uint64_t value) const {
+bool InputParser::CheckConstraint(const Expr& e, NodeId node, uint64_t value) {
   const Constraint& c = e.constraint;
   if (c.open) return true;
   switch (c.kind) {
     case ConstraintKind::kNone: return true;
     case ConstraintKind::kConstant: return value == c.low;
-    case ConstraintKind::kRange: return value >= c.low && value <= c.high;
+    case ConstraintKind::kRange:
+      if (c.low_field != kNone && value < conditions_.Value(*tree_, node, c.low_field)) return false;
+      return value >= c.low && value <= c.high;
     case ConstraintKind::kSet: case ConstraintKind::kEnum:
       return std::find(c.values.begin(), c.values.end(), value) != c.values.end();
   }
@@ -155,7 +157,7 @@ bool InputParser::MatchScalar(const Expr& e, NodeId node, size_t& pos, size_t en
   }
   Node& n = tree_->node(node);
   n.value = value;
-  if (e.relation.kind == RelationKind::kNone && !CheckConstraint(e, value)) {
+  if (e.relation.kind == RelationKind::kNone && !CheckConstraint(e, node, value)) {
     if (!relaxed) return false;
     n.flags |= kLying;
   }
@@ -216,6 +218,16 @@ bool InputParser::MatchBlob(const Expr& e, NodeId node, size_t& pos, size_t end,
 }
 
 bool InputParser::Match(ExprId id, NodeId parent, size_t& pos, size_t end, bool relaxed) {
+  // cut_short_ tells whether the match that succeeded (not an attempt that
+  // failed on the way) read a field shorter than its length announced.
+  const bool cut_before = cut_short_;
+  cut_short_ = false;
+  const bool ok = MatchField(id, parent, pos, end, relaxed);
+  cut_short_ = ok ? cut_short_ || cut_before : cut_before;
+  return ok;
+}
+
+bool InputParser::MatchField(ExprId id, NodeId parent, size_t& pos, size_t end, bool relaxed) {
   if (++steps_ > limits_.max_steps) {
     exhausted_ = true;
     return false;
@@ -234,6 +246,7 @@ bool InputParser::Match(ExprId id, NodeId parent, size_t& pos, size_t end, bool 
       tree_->Truncate(node_mark, byte_mark, parent);
       return false;
     }
+    cut_short_ = true;  // read with what there is; the length will be a lie
   }
   if (has_demand && demanded <= end - pos) {
     size_t sub_end = pos + static_cast<size_t>(demanded);
@@ -339,20 +352,45 @@ bool InputParser::MatchNode(ExprId id, NodeId node, size_t& pos, size_t end, boo
       for (int pass = 0; pass < 2; ++pass) {
         bool lax = pass == 1;
         size_t partial = e.children.size();
+        // Strictly, an alternative that matched only by reading a field
+        // shorter than its announced length (the input ends first) yields
+        // to a later one that explains the same bytes whole: at the end of
+        // a stream, an HTTP answer to HEAD against a response cut short.
+        size_t cut = e.children.size();
         for (size_t i = 0; i < e.children.size(); ++i) {
           size_t p = pos;
           fill_end_ = want_fill ? end : kNoFill;
-          if (Match(e.children[i], node, p, end, lax)) {
+          const bool cut_before = cut_short_;
+          cut_short_ = false;
+          const bool matched = Match(e.children[i], node, p, end, lax);
+          const bool was_cut = cut_short_;
+          cut_short_ = cut_before;
+          if (matched) {
             if (want_fill && p != end) {
               if (partial == e.children.size()) partial = i;
               tree_->Truncate(node_mark, byte_mark, node);
               continue;
             }
+            if (!lax && (was_cut || (cut < e.children.size() && p != end))) {
+              if (was_cut && cut == e.children.size()) cut = i;
+              tree_->Truncate(node_mark, byte_mark, node);
+              continue;
+            }
+            cut_short_ = cut_before || was_cut;
             tree_->node(node).value = i;
             pos = p;
             return true;
           }
           if (exhausted_) return false;
+        }
+        if (cut < e.children.size()) {
+          size_t p = pos;
+          fill_end_ = want_fill ? end : kNoFill;
+          if (Match(e.children[cut], node, p, end, lax)) {
+            tree_->node(node).value = cut;
+            pos = p;
+            return true;
+          }
         }
         if (partial < e.children.size()) {
           size_t p = pos;
@@ -422,7 +460,7 @@ bool InputParser::MatchNode(ExprId id, NodeId node, size_t& pos, size_t end, boo
         uint64_t value = f.width >= 64 ? packed : (packed >> remaining) & mask;
         NodeId field = tree_->Add(c, node);
         tree_->node(field).value = value;
-        if (f.relation.kind == RelationKind::kNone && !CheckConstraint(f, value)) {
+        if (f.relation.kind == RelationKind::kNone && !CheckConstraint(f, field, value)) {
           if (!relaxed) {
             reset();
             return false;
@@ -462,7 +500,7 @@ bool InputParser::MatchNode(ExprId id, NodeId node, size_t& pos, size_t end, boo
         value = (previous == kNone ? 0 : tree_->node(previous).value) + delta;
       }
       tree_->node(node).value = value;
-      if (!CheckConstraint(e, value)) {
+      if (!CheckConstraint(e, node, value)) {
         if (!relaxed) return false;
         tree_->node(node).flags |= kLying;
       }
@@ -516,6 +554,7 @@ void InputParser::ParseInto(std::string_view input, ParseResult& result, RuleId 
   tree_ = &result.tree;
   steps_ = 0;
   exhausted_ = false;
+  cut_short_ = false;
   Tree& tree = result.tree;
   // Parse trees hold about one node per one to two input bytes.
   tree.Reserve(input.size() + 32, input.size() + 16);
@@ -552,6 +591,7 @@ PrefixMatch InputParser::ParsePrefix(std::string_view input, RuleId rule) {
     steps_ = 0;
     exhausted_ = false;
     ran_out_ = false;
+    cut_short_ = false;
     size_t pos = 0;
     if (Match(g_.rules[rule].body, root, pos, input.size(), relaxed)) {
       match.status = PrefixMatch::kComplete;

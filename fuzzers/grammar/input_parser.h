@@ -79,13 +79,15 @@ class InputParser {
 
  private:
   bool Match(ExprId id, NodeId parent, size_t& pos, size_t end, bool relaxed);
+  bool MatchField(ExprId id, NodeId parent, size_t& pos, size_t end, bool relaxed);
   bool MatchNode(ExprId id, NodeId node, size_t& pos, size_t end, bool relaxed);
   bool MatchScalar(const Expr& e, NodeId node, size_t& pos, size_t end, bool relaxed);
   bool MatchBlob(const Expr& e, NodeId node, size_t& pos, size_t end, bool relaxed, bool exact_length);
   // The length/count a relation read earlier demands of `target`, whose node
   // `self` is being matched, if any.
   bool DemandedValue(ExprId target, NodeId self, RelationKind kind, uint64_t& value);
-  bool CheckConstraint(const Expr& e, uint64_t value) const;
+  // `node` is the field's node, for a range whose low bound is another field.
+  bool CheckConstraint(const Expr& e, NodeId node, uint64_t value);
   void MarkLies(ParseResult& result);
   // A read refused for want of bytes; at the end of the input (not of a
   // bounded region inside it) more bytes could make it match. Returns false.
@@ -107,6 +109,7 @@ class InputParser {
   uint32_t steps_ = 0;
   bool exhausted_ = false;
   bool ran_out_ = false;
+  bool cut_short_ = false;  // the current match read a field shorter than announced
   bool prefix_mode_ = false;  // inside ParsePrefix
 };
 

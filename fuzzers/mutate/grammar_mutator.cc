@@ -320,7 +320,7 @@ bool GrammarMutator::EnumValue(Tree& tree, Rng& rng) {
   if (!interesting.empty() && rng.Chance(1, 3)) {
     n.value = interesting[rng.Below(interesting.size())];
   } else {
-    n.value = generator_.PickValue(e, rng);
+    n.value = generator_.PickValueAt(tree, id, e, rng);
   }
   n.flags &= static_cast<uint8_t>(~kExact);
   return true;
@@ -438,7 +438,12 @@ bool GrammarMutator::ConstraintLie(Tree& tree, Rng& rng) {
   // Values just outside the allowed set are the reserved ones peers must reject.
   switch (c.kind) {
     case ConstraintKind::kConstant: value = rng.Chance(1, 2) ? c.low + 1 : value; break;
-    case ConstraintKind::kRange: value = rng.Chance(1, 2) ? c.high + 1 : (c.low ? c.low - 1 : value); break;
+    case ConstraintKind::kRange: {
+      // A range from another field's value up: just below that value.
+      const uint64_t low = c.low_field != kNone ? generator_.RangeLow(tree, id, e) : c.low;
+      value = rng.Chance(1, 2) ? c.high + 1 : (low ? low - 1 : value);
+      break;
+    }
     case ConstraintKind::kSet: case ConstraintKind::kEnum: {
       uint64_t top = *std::max_element(c.values.begin(), c.values.end());
       value = rng.Chance(1, 2) ? top + 1 : value;

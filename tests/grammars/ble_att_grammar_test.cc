@@ -140,6 +140,7 @@ std::vector<TestGattPdu> TestGattPdus() {
 // them to check that the server refuses them), with the lie the grammar sees.
 const std::map<std::string, const char*>& InvalidTestGattPdus() {
   static const std::map<std::string, const char*> pdus = {
+      {"08020001000028", "Read By Type Request of the range 0x0002..0x0001, which ends before it starts"},
       {"0a0000", "Read Request of handle 0x0000"},
       {"120000010203", "Write Request of handle 0x0000"},
       {"1600000000010203", "Prepare Write Request of handle 0x0000"},
@@ -195,7 +196,7 @@ TEST_CASE("Every PDU of BlueZ's unit/test-gatt.c is explained in its direction",
   CHECK(lying == expected_lies);
   // Counts of distinct PDUs in the data file (Bluez 5.66).
   CHECK(explained["client"] + explained["server"] + lying.size() == pdus.size() - 3);
-  CHECK(explained["client"] >= 180);
+  CHECK(explained["client"] >= 179);
   CHECK(explained["server"] >= 195);
 }
 

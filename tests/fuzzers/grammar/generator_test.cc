@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "fuzzers/grammar/grammar_loader.h"
+#include "fuzzers/grammar/input_parser.h"
 #include "fuzzers/grammar/serializer.h"
 #include "tests/fuzzers/grammar/test_grammars.h"
 
@@ -116,6 +117,44 @@ TEST_CASE("Generation is deterministic for a seed and ends on recursive grammars
     CHECK(x == y);
     CHECK(x.size() < 4096);
   }
+}
+
+TEST_CASE("An alternative of weight 0 parses but is never generated", "[grammar]") {
+  Grammar g = LoadGrammarText("m = <0> \"dup\" | <1> \"a\" | <3> \"b\" ;", "w0.grammar").grammar;
+  Generator generator(g);
+  Serializer serializer(g);
+  Rng rng(5);
+  int a = 0, b = 0;
+  for (int i = 0; i < 2000; ++i) {
+    std::string x = serializer.Serialize(generator.Generate(rng));
+    REQUIRE(x != "dup");
+    a += x == "a";
+    b += x == "b";
+  }
+  CHECK(a + b == 2000);
+  CHECK(b > 2 * a);
+  ParseResult parsed = InputParser(g).Parse("dup");
+  CHECK(parsed.raw_bytes == 0);
+  CHECK(serializer.Serialize(parsed.tree) == "dup");
+}
+
+TEST_CASE("A range that starts at an earlier field is generated and parsed against it", "[grammar]") {
+  Grammar g = LoadGrammarText("m = start: u16le in 1..0xffff end: u16le in start..0xffff ;", "range.grammar").grammar;
+  Generator generator(g);
+  Serializer serializer(g);
+  InputParser parser(g);
+  Rng rng(3);
+  for (int i = 0; i < 1000; ++i) {
+    std::string x = serializer.Serialize(generator.Generate(rng));
+    REQUIRE(x.size() == 4);
+    const unsigned start = static_cast<uint8_t>(x[0]) | static_cast<uint8_t>(x[1]) << 8;
+    const unsigned end = static_cast<uint8_t>(x[2]) | static_cast<uint8_t>(x[3]) << 8;
+    REQUIRE(end >= start);
+    CHECK(parser.Parse(x).lying_fields == 0);
+  }
+  // An end before the start parses as a lie; an end equal to it does not.
+  CHECK(parser.Parse(std::string("\x05\x00\x04\x00", 4)).lying_fields == 1);
+  CHECK(parser.Parse(std::string("\x05\x00\x05\x00", 4)).lying_fields == 0);
 }
 
 TEST_CASE("A field marked lying keeps its value instead of the computed one", "[grammar]") {

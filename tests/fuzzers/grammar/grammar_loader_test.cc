@@ -114,6 +114,24 @@ TEST_CASE("Recursion with no way out is an error", "[grammar]") {
   CHECK_NOTHROW(LoadGrammarText("list = \"[\" list \"]\" | \"x\" ;", "ok.grammar"));
 }
 
+TEST_CASE("Weight 0 needs another alternative that generation can take", "[grammar]") {
+  CHECK_THAT(FailureReport("a = <0> \"x\" | <0> \"y\" ;"),
+             Catch::Contains("test.grammar:1:5: error: a choice needs an alternative of weight 1 or more"));
+  CHECK_THAT(FailureReport("a = <0> \"x\" ;"), Catch::Contains("a weight must be at least 1"));
+  // The only exit of the recursion has weight 0: generation could not finish.
+  CHECK_THAT(FailureReport("list = \"[\" list \"]\" | <0> \"x\" ;"),
+             Catch::Contains("rule 'list' can never finish"));
+  CHECK_NOTHROW(LoadGrammarText("a = <0> \"x\" | \"y\" ;", "ok.grammar"));
+}
+
+TEST_CASE("A range starting at a field needs an earlier number field", "[grammar]") {
+  CHECK_THAT(FailureReport("m = a: u8 b: u8 in nope..9 ;"),
+             Catch::Contains("test.grammar:1:20: error: range names field 'nope', which rule 'm' does not have"));
+  CHECK_THAT(FailureReport("m = a: \"x\" b: u8 in a..9 ;"),
+             Catch::Contains("a range starts at a number field, but 'a' is"));
+  CHECK_NOTHROW(LoadGrammarText("m = a: u8 b: u8 in a..9 ;", "ok.grammar"));
+}
+
 TEST_CASE("Left recursion is an error because inputs could not be parsed back", "[grammar]") {
   CHECK_THAT(FailureReport("list = list \",\" item | item ;\nitem = [a-z] ;"),
              Catch::Contains("rule 'list' is left-recursive"));

@@ -131,6 +131,30 @@ TEST_CASE("A wrong length is recorded as a lie and the structure around it survi
   CHECK_THAT(FormatTree(g, broken.tree), Catch::Contains("payload \"h\""));
 }
 
+TEST_CASE("A message cut short at the end yields to an alternative that explains it whole", "[grammar]") {
+  // An HTTP answer to HEAD announces a body it does not carry: at the end of
+  // the input, `full` matches only by reading its body short, `header`
+  // explains the same bytes without a lie.
+  Grammar g = LoadGrammarText("s = m* ;\nm = full | header ;\n"
+                              "full = \"H\" n: u8 = length(body) body: bytes ;\nheader = \"H\" n: u8 \".\" ;",
+                              "cut.grammar")
+                  .grammar;
+  InputParser parser(g);
+  ParseResult head = parser.Parse(std::string("H\x03" ".", 3));
+  CHECK(head.lying_fields == 0);
+  CHECK(head.raw_bytes == 0);
+  CHECK(Serializer(g).Serialize(head.tree) == std::string("H\x03" ".", 3));
+  // Whole, the first alternative still wins; cut short with no other
+  // explanation reaching the end, it is kept with its length a lie.
+  ParseResult whole = parser.Parse(std::string("H\x03" "abcH\x01" ".", 8));
+  CHECK(whole.lying_fields == 0);
+  CHECK(whole.raw_bytes == 0);
+  ParseResult cut = parser.Parse(std::string("H\x03" "ab", 4));
+  CHECK(cut.lying_fields == 1);
+  CHECK(cut.raw_bytes == 0);
+  CHECK(Serializer(g).Serialize(cut.tree) == std::string("H\x03" "ab", 4));
+}
+
 TEST_CASE("Non-canonical encodings keep their exact bytes", "[grammar]") {
   Grammar g = LoadGrammarText(kMqtt, "mqtt").grammar;
   InputParser parser(g);

@@ -80,6 +80,41 @@ TEST_CASE("Structure-preserving mutations keep every relation true", "[mutate]")
   CHECK(checked > 300);
 }
 
+TEST_CASE("Swapping alternatives reaches an alternative of weight 0", "[mutate]") {
+  Grammar g = LoadGrammarText("m = <0> \"dup\" | \"a\" | \"b\" ;", "w0.grammar").grammar;
+  GrammarMutator mutator(g);
+  Serializer serializer(g);
+  Rng rng(9);
+  int reached = 0;
+  for (int i = 0; i < 300; ++i) {
+    Tree tree = mutator.generator().Generate(rng);
+    REQUIRE(serializer.Serialize(tree) != "dup");
+    if (mutator.Apply(MutationKind::kSwapAlternative, tree, rng, nullptr)) reached += serializer.Serialize(tree) == "dup";
+  }
+  CHECK(reached > 50);
+}
+
+TEST_CASE("A constraint lie on a range that starts at a field writes a value below it", "[mutate]") {
+  Grammar g = LoadGrammarText("m = start: u16le in 100..200 end: u16le in start..300 ;", "range.grammar").grammar;
+  GrammarMutator mutator(g);
+  Serializer serializer(g);
+  InputParser parser(g);
+  Rng rng(4);
+  int below = 0;
+  for (int i = 0; i < 200; ++i) {
+    Tree tree = mutator.generator().Generate(rng);
+    REQUIRE(mutator.Apply(MutationKind::kConstraintLie, tree, rng, nullptr));
+    std::string x = serializer.Serialize(tree);
+    const unsigned start = static_cast<uint8_t>(x[0]) | static_cast<uint8_t>(x[1]) << 8;
+    const unsigned end = static_cast<uint8_t>(x[2]) | static_cast<uint8_t>(x[3]) << 8;
+    if (end + 1 == start) {
+      ++below;
+      CHECK(parser.Parse(x).lying_fields >= 1);  // the start may be the lie, below its range
+    }
+  }
+  CHECK(below > 20);
+}
+
 TEST_CASE("A relation lie reaches the bytes and parsing finds it", "[mutate]") {
   Grammar g = LoadGrammarText("start m;\nm = n: u16be = length(p) p: bytes{4,4} ;", "lie.grammar").grammar;
   GrammarMutator mutator(g);
