@@ -22,6 +22,10 @@
 #                                   a directory private to the run
 #       [DEFERRED_FORKSERVER]       the program calls __afl_manual_init() once it is
 #                                   ready (sockets bound): forkserver children start there
+#       [RECONNECT]                 the server closes connections as part of the protocol
+#                                   (an HTTP server answering with Connection: close): a
+#                                   session's next message goes over a new connection
+#                                   instead of ending the session (iotfuzz net --reconnect)
 #       [LIVENESS <http-head|mqtt-ping|coap-ping|att-mtu>])
 #
 # Every network target is listed under "servers" in iotfuzz-build.json; the
@@ -51,7 +55,7 @@ function(iotfuzz_add_server_program program)
 endfunction()
 
 function(iotfuzz_add_network_target name)
-  cmake_parse_arguments(N "DEFERRED_FORKSERVER" "PROGRAM;TARGET;PROTOCOL;TRANSPORT;GRAMMAR;SESSION;LIVENESS"
+  cmake_parse_arguments(N "DEFERRED_FORKSERVER;RECONNECT" "PROGRAM;TARGET;PROTOCOL;TRANSPORT;GRAMMAR;SESSION;LIVENESS"
                         "ARGS" ${ARGN})
   foreach(required PROGRAM TARGET PROTOCOL TRANSPORT GRAMMAR SESSION ARGS)
     if(NOT N_${required})
@@ -72,6 +76,7 @@ function(iotfuzz_add_network_target name)
   set_property(GLOBAL PROPERTY IOTFUZZ_SERVER_${name}_GRAMMAR "${grammar}")
   set_property(GLOBAL PROPERTY IOTFUZZ_SERVER_${name}_ARGS "${N_ARGS}")
   set_property(GLOBAL PROPERTY IOTFUZZ_SERVER_${name}_DEFERRED ${N_DEFERRED_FORKSERVER})
+  set_property(GLOBAL PROPERTY IOTFUZZ_SERVER_${name}_RECONNECT ${N_RECONNECT})
   set_property(GLOBAL PROPERTY IOTFUZZ_SERVER_${name}_SOURCE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
 endfunction()
 
@@ -97,6 +102,12 @@ function(_iotfuzz_servers_json json_var)
       string(JSON e SET "${e}" deferred_forkserver true)
     else()
       string(JSON e SET "${e}" deferred_forkserver false)
+    endif()
+    get_property(reconnect GLOBAL PROPERTY IOTFUZZ_SERVER_${s}_RECONNECT)
+    if(reconnect)
+      string(JSON e SET "${e}" reconnect true)
+    else()
+      string(JSON e SET "${e}" reconnect false)
     endif()
     string(JSON e SET "${e}" args "[]")
     get_property(args GLOBAL PROPERTY IOTFUZZ_SERVER_${s}_ARGS)

@@ -37,6 +37,8 @@ struct TargetOptions {
   std::string reset;
   bool allow_remote = false;
   bool plain = false;
+  bool reconnect = false;
+  bool no_reconnect = false;
 
   void Register(CLI::App* sub) {
     sub->add_option("server", server, "Network target of this build (iotfuzz list shows them)");
@@ -56,7 +58,17 @@ struct TargetOptions {
         ->check(CLI::IsMember({"forkserver", "persistent", "none"}));
     sub->add_flag("--allow-remote", allow_remote, "Allow --target to be a non-loopback address");
     sub->add_flag("--uninstrumented", plain, "Use the server build without AFL++ coverage (black-box)");
+    CLI::Option* on = sub->add_flag(
+        "--reconnect", reconnect,
+        "When the server closes a connection before the session's last message, open a new one for the next "
+        "message instead of ending the session (the default for targets declared RECONNECT, such as HTTP "
+        "servers that close after each answer)");
+    sub->add_flag("--no-reconnect", no_reconnect, "End the session where the server closes a connection")
+        ->excludes(on);
   }
+
+  // Whether sessions reconnect: the flags, else what the target declares.
+  bool Reconnect(const NetTarget& target) const { return reconnect || (target.reconnect && !no_reconnect); }
 
   NetTarget Resolve(CliContext& context, net::ResetMode& mode) const {
     NetTarget t;
@@ -99,6 +111,7 @@ struct TargetOptions {
     t.liveness = entry->liveness;
     t.args = entry->args;
     t.deferred_forkserver = entry->deferred_forkserver;
+    t.reconnect = entry->reconnect;
     t.source_dir = manifest.source_dir;
     bool have_afl = !entry->afl_binary.empty() && fs::exists(entry->afl_binary);
     if (have_afl && !plain) {
@@ -166,6 +179,7 @@ class NetCommand : public Subcommand {
     net::NetFuzzOptions options;
     net::NetTarget target = target_.Resolve(context, options.executor.reset);
     options.executor.allow_remote = target_.allow_remote;
+    options.executor.reconnect = target_.Reconnect(target);
     options.executor.timeouts.hang = std::chrono::milliseconds(hang_ms_);
     options.executor.restart_every = restart_every_;
     options.executor.max_messages = max_messages_;
@@ -193,8 +207,9 @@ class NetCommand : public Subcommand {
     const std::chrono::milliseconds line_interval(tty ? 500 : 10000);
     options.status_interval = progress_file_.empty() ? line_interval : std::chrono::milliseconds(tty ? 500 : 1000);
 
-    fmt::print(context.err, "iotfuzz: network fuzzing {} ({}, reset {}, {}, seed {}) into {}\n", target.name,
+    fmt::print(context.err, "iotfuzz: network fuzzing {} ({}, reset {}{}, {}, seed {}) into {}\n", target.name,
                target.transport == net::Transport::kTcp ? "tcp" : "udp", net::ResetModeName(options.executor.reset),
+               options.executor.reconnect ? ", reconnecting" : "",
                target.instrumented ? "AFL++ edge coverage" : "black-box", options.seed, options.out_dir.string());
     std::fflush(context.err);
     StopSignal stop_signal;
@@ -298,6 +313,7 @@ class ReplayCommand : public Subcommand {
     net::ExecutorOptions options;
     net::NetTarget target = target_.Resolve(context, options.reset);
     options.allow_remote = target_.allow_remote;
+    options.reconnect = target_.Reconnect(target);
     options.timeouts.hang = std::chrono::milliseconds(hang_ms_);
     options.timeouts.linger = std::chrono::milliseconds(20);
     options.work_dir = fs::temp_directory_path() / fmt::format("iotfuzz-replay-{}", getpid());

@@ -138,6 +138,13 @@ ServerEntry ReadServer(const json& value, const std::string& path, const std::st
     }
     s.deferred_forkserver = deferred->get<bool>();
   }
+  if (const json* reconnect = fields.Child("reconnect")) {
+    if (!reconnect->is_boolean()) {
+      throw Error::Format("{}: field '{}' must be a boolean, found {}", origin, fields.FieldPath("reconnect"),
+                          reconnect->type_name());
+    }
+    s.reconnect = reconnect->get<bool>();
+  }
   if (const json* binaries = fields.Child("binaries")) {
     FieldReader bin(*binaries, fields.FieldPath("binaries"), origin);
     s.asan_binary = bin.OptionalPath("asan");

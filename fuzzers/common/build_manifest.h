@@ -52,6 +52,7 @@ struct ServerEntry {
   std::string liveness;   // probe kind for black-box runs, may be empty
   std::vector<std::string> args;  // {port}, {source_dir}, {work_dir} placeholders
   bool deferred_forkserver = false;
+  bool reconnect = false;  // sessions go on over a new connection after the server closes one
   std::filesystem::path source_dir;
   std::filesystem::path asan_binary;  // ASan + UBSan, no coverage
   std::filesystem::path afl_binary;   // AFL++ edge coverage + ASan + UBSan

@@ -151,6 +151,11 @@ void ConnectionSet::MarkClosed(size_t index) {
   closed_[index] = true;
 }
 
+void ConnectionSet::Reopen(size_t index) {
+  at(index).Abort();
+  closed_[index] = false;
+}
+
 void ConnectionSet::AbortAll() {
   for (Connection& c : connections_) c.Abort();
 }

@@ -76,7 +76,8 @@ class Connection {
 // The connections of one session to one endpoint. Index 0 is opened before
 // the session starts (Open); the others the first time a message goes over
 // them (a session with `connection NAME { ... }` blocks: an MQTT subscriber
-// and a publisher). A connection the server closed stays closed.
+// and a publisher). A connection the server closed stays closed, unless
+// the session reconnects it (Reopen).
 class ConnectionSet {
  public:
   ConnectionSet(const Endpoint& endpoint, std::chrono::milliseconds open_timeout)
@@ -92,6 +93,9 @@ class ConnectionSet {
   bool closed(size_t index) const { return index < closed_.size() && closed_[index]; }
   // The server closed connection `index`: no message goes over it again.
   void MarkClosed(size_t index);
+  // After the server closed connection `index`: the next Open(index) opens
+  // a new connection in its place.
+  void Reopen(size_t index);
   // Resets and closes every connection (Connection::Abort).
   void AbortAll();
 

@@ -75,6 +75,7 @@ NetExecutor::NetExecutor(NetTarget target, ExecutorOptions options, const gramma
   // Short waits for answers must not be stretched by the default 50 us timer
   // slack.
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  runner_.set_reconnect(options_.reconnect);
 }
 
 NetExecutor::~NetExecutor() { Stop(); }

@@ -48,6 +48,7 @@ struct NetTarget {
   std::filesystem::path binary;
   std::vector<std::string> args;
   bool deferred_forkserver = false;
+  bool reconnect = false;  // the manifest's default for ExecutorOptions::reconnect
   bool instrumented = false;
   std::filesystem::path source_dir;
   // A server iotfuzz does not start (reset none).
@@ -61,6 +62,7 @@ struct ExecutorOptions {
   std::chrono::milliseconds startup_timeout{10000};
   uint64_t restart_every = 0;  // persistent: restart after this many sessions (0: never)
   size_t max_messages = 256;
+  bool reconnect = false;      // a connection the server closed is opened again (SessionRunner::set_reconnect)
   bool allow_remote = false;   // sending to a non-loopback address
   std::filesystem::path work_dir;  // server log and {work_dir}
 };

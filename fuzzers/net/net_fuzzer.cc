@@ -130,6 +130,7 @@ std::string FormatTranscript(const SessionResult& result) {
   };
   for (size_t i = 0; i < result.exchanges.size(); ++i) {
     const MessageExchange& e = result.exchanges[i];
+    if (e.reconnected) out += fmt::format("  ({}connection closed by the server: opened again)\n", on(e.connection));
     out += fmt::format("> [{}] {}{} ({} bytes, answered in {} us): {}\n", i + 1, on(e.connection),
                        e.rule.empty() ? "(raw)" : e.rule, e.sent.size(), e.elapsed.count(), Printable(e.sent));
     for (const Response& r : e.responses) {

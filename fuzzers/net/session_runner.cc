@@ -472,6 +472,14 @@ SessionResult SessionRunner::Run(std::string_view input, ConnectionSet& connecti
     }
     const size_t current = exchange.connection;
     Wait wait = Wait::kClosed;
+    if (reconnect_ && connections.closed(current)) {
+      // The server closed this connection after an earlier message.
+      connections.Reopen(current);
+      inboxes_[current].received.clear();
+      inboxes_[current].datagrams.clear();
+      exchange.reconnected = true;
+      ++result.reconnects;
+    }
     bool opened = !connections.closed(current);
     if (opened && !connections.at(current).open()) {
       // A connection's first message: open it now. Refused means the
@@ -503,6 +511,9 @@ SessionResult SessionRunner::Run(std::string_view input, ConnectionSet& connecti
     if (wait == Wait::kClosed) {
       connections.MarkClosed(current);
       result.closed_by_server = true;
+      // Reconnecting goes on with the next message, unless this connection
+      // could not even be opened (the server is going away).
+      if (reconnect_ && opened) continue;
       if (i + 1 < messages.size()) result.end = SessionResult::End::kClosedByServer;
       break;
     }

@@ -64,6 +64,9 @@ struct MessageExchange {
   std::string invalid_field;
   uint64_t invalid_value = 0;
   bool invalid_present = false;
+  // It went over a new connection, opened because the server had closed the
+  // one before (SessionRunner::set_reconnect).
+  bool reconnected = false;
 };
 
 struct SessionResult {
@@ -84,6 +87,7 @@ struct SessionResult {
   // -1 when none.
   int invalid_accepted = -1;
   bool closed_by_server = false;  // the server closed the connection (even after the last message)
+  size_t reconnects = 0;          // connections opened again after the server closed them
   // The session's connections by index (`connection NAME { ... }`); empty
   // for a session of one connection.
   std::vector<std::string> connection_names;
@@ -101,6 +105,11 @@ class SessionRunner {
   // them). `activity` watches the server process; invalid means black-box.
   SessionResult Run(std::string_view input, ConnectionSet& connections, const ServerActivity& activity,
                     size_t max_messages = 256);
+  // When the server closes a connection before the session's last message,
+  // the next message for it opens a new one instead of ending the session
+  // (an HTTP client after `Connection: close`, an MQTT client connecting
+  // again to its kept session). Off: the session ends there.
+  void set_reconnect(bool reconnect) { reconnect_ = reconnect; }
 
  private:
   struct Parsed {
@@ -128,6 +137,7 @@ class SessionRunner {
   const grammar::Session& session_;
   Transport transport_;
   SessionTimeouts timeouts_;
+  bool reconnect_ = false;
   grammar::InputParser parser_;
   grammar::Serializer serializer_;
   grammar::SessionBinder binder_;

@@ -100,6 +100,23 @@ TEST_CASE("Missing or mistyped manifest fields are named by their path") {
                     "m.json: 'harnesses[0]' must be an object, found number");
 }
 
+TEST_CASE("A network target's reconnect flag is read, and must be a boolean") {
+  const std::string server =
+      R"({"name": "web", "program": "p", "target": "t", "protocol": "http", "transport": "tcp",
+          "grammar": "/src/g.grammar", "session": "connection")";
+  BuildManifest m = BuildManifest::Parse(
+      R"({"variant": "x", "harnesses": [], "servers": [)" + server + R"(, "reconnect": true}]})", "m.json");
+  REQUIRE(m.FindServer("web") != nullptr);
+  CHECK(m.FindServer("web")->reconnect);
+  BuildManifest without =
+      BuildManifest::Parse(R"({"variant": "x", "harnesses": [], "servers": [)" + server + "}]}", "m.json");
+  CHECK_FALSE(without.FindServer("web")->reconnect);
+  CHECK_THROWS_WITH(
+      BuildManifest::Parse(R"({"variant": "x", "harnesses": [], "servers": [)" + server + R"(, "reconnect": 1}]})",
+                           "m.json"),
+      "m.json: field 'servers[0].reconnect' must be a boolean, found number");
+}
+
 TEST_CASE("A harness listed twice in a manifest is an error") {
   CHECK_THROWS_WITH(BuildManifest::Parse(R"({"variant": "x", "harnesses": [
           {"name": "a", "target": "t", "protocol": "p"},

@@ -113,6 +113,44 @@ TEST_CASE("a value bound from a response is used in a later message") {
   fs::remove_all(o.work_dir);
 }
 
+TEST_CASE("reconnect: after the server closes the connection, the next message goes over a new one") {
+  Fixture f(IOTFUZZ_TEST_GRAMMAR, "lines");
+  const std::string input = "HELLO\nBYE\nHELLO\nTOKEN 5\n";
+  {
+    // Without reconnecting, the session ends where the server closed.
+    ExecutorOptions o = Persistent("no-reconnect");
+    NetExecutor ex(TestServer(), o, f.loaded.grammar, *f.session);
+    ex.Start();
+    ExecResult r = ex.Execute(input);
+    CHECK(r.verdict == ExecResult::Verdict::kOk);
+    CHECK(r.session.end == SessionResult::End::kClosedByServer);
+    CHECK(r.session.exchanges.size() == 2);
+    CHECK(r.session.reconnects == 0);
+    fs::remove_all(o.work_dir);
+  }
+  ExecutorOptions o = Persistent("reconnect");
+  o.reconnect = true;
+  NetExecutor ex(TestServer(), o, f.loaded.grammar, *f.session);
+  ex.Start();
+  ExecResult r = ex.Execute(input);
+  REQUIRE(r.verdict == ExecResult::Verdict::kOk);
+  CHECK(r.session.end == SessionResult::End::kCompleted);
+  CHECK(r.session.closed_by_server);
+  CHECK(r.session.reconnects == 1);
+  REQUIRE(r.session.exchanges.size() == 4);
+  CHECK(r.session.exchanges[1].responses.empty());
+  CHECK_FALSE(r.session.exchanges[1].reconnected);
+  CHECK(r.session.exchanges[2].reconnected);
+  // The new connection was greeted with the next token, which TOKEN carries.
+  const std::string welcome = r.session.exchanges[2].responses.at(0).bytes;
+  REQUIRE(welcome.rfind("WELCOME ", 0) == 0);
+  CHECK(r.session.exchanges[3].sent == "TOKEN " + welcome.substr(8, welcome.size() - 9) + "\n");
+  CHECK(r.session.exchanges[3].responses.at(0).bytes == "OK\n");
+  CHECK(FormatTranscript(r.session).find("(connection closed by the server: opened again)\n> [3] hello") !=
+        std::string::npos);
+  fs::remove_all(o.work_dir);
+}
+
 TEST_CASE("a message without an answer costs no fixed wait") {
   Fixture f(IOTFUZZ_TEST_GRAMMAR, "lines");
   ExecutorOptions o = Persistent("quiet", std::chrono::milliseconds(3000));
