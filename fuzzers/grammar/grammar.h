@@ -49,6 +49,12 @@ enum class ExprKind : uint8_t {
 
 const char* ExprKindName(ExprKind kind);
 
+// A number field: one that holds a value (constraints, relations, binds).
+constexpr bool IsNumberKind(ExprKind k) {
+  return k == ExprKind::kInteger || k == ExprKind::kBitField || k == ExprKind::kVarint || k == ExprKind::kDecimal ||
+         k == ExprKind::kHex || k == ExprKind::kVirtual;
+}
+
 enum class ByteOrder : uint8_t { kBig, kLittle };
 
 // A value computed at serialization time. `target` is a field path

@@ -240,11 +240,6 @@ class Checker {
     CheckCondition(rule, c.rhs);
   }
 
-  static bool IsNumberKind(ExprKind k) {
-    return k == ExprKind::kInteger || k == ExprKind::kBitField || k == ExprKind::kVarint || k == ExprKind::kDecimal ||
-           k == ExprKind::kHex || k == ExprKind::kVirtual;
-  }
-
   void CheckFields(RuleId rule, ExprId id) {
     if (id == kNone) return;
     const Expr& e = g_.expr(id);

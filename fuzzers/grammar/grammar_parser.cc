@@ -717,10 +717,7 @@ class Parser {
     return id;
   }
 
-  bool IsScalar(const Expr& e) const {
-    return e.kind == ExprKind::kInteger || e.kind == ExprKind::kBitField || e.kind == ExprKind::kVarint ||
-           e.kind == ExprKind::kDecimal || e.kind == ExprKind::kHex || e.kind == ExprKind::kVirtual;
-  }
+  bool IsScalar(const Expr& e) const { return IsNumberKind(e.kind); }
 
   void ValueSuffix(ExprId id) {
     // `x: if (c) u8 = ...` and `x: u8? = ...` give the value to the number inside.

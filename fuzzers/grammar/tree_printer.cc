@@ -17,11 +17,6 @@ std::string NodeName(const Grammar& g, const Tree& tree, NodeId id) {
   return ExprKindName(e.kind);
 }
 
-bool IsScalar(ExprKind k) {
-  return k == ExprKind::kInteger || k == ExprKind::kBitField || k == ExprKind::kVarint || k == ExprKind::kDecimal ||
-         k == ExprKind::kHex || k == ExprKind::kVirtual;
-}
-
 bool IsLeaf(ExprKind k) {
   return k == ExprKind::kLiteral || k == ExprKind::kCharClass || k == ExprKind::kBytes || k == ExprKind::kString;
 }
@@ -32,7 +27,7 @@ void Format(const Grammar& g, const Tree& tree, NodeId id, int depth, std::strin
   line += NodeName(g, tree, id);
   if (n.expr != kNone) {
     const Expr& e = g.expr(n.expr);
-    if (IsScalar(e.kind) && !(n.flags & kRaw)) line += fmt::format(" = {}", n.value);
+    if (IsNumberKind(e.kind) && !(n.flags & kRaw)) line += fmt::format(" = {}", n.value);
     if (e.kind == ExprKind::kChoice) line += fmt::format(" (alternative {})", n.value + 1);
     if ((IsLeaf(e.kind) || (n.flags & kRaw))) line += " \"" + EscapeBytes(tree.Bytes(id)) + "\"";
     if (e.relation.kind != RelationKind::kNone) line += fmt::format(" [{}]", RelationKindName(e.relation.kind));
@@ -51,7 +46,7 @@ nlohmann::json ToJson(const Grammar& g, const Tree& tree, NodeId id) {
   nlohmann::json j;
   j["name"] = NodeName(g, tree, id);
   j["kind"] = n.expr == kNone ? "raw" : ExprKindName(g.expr(n.expr).kind);
-  if (n.expr != kNone && IsScalar(g.expr(n.expr).kind)) j["value"] = n.value;
+  if (n.expr != kNone && IsNumberKind(g.expr(n.expr).kind)) j["value"] = n.value;
   if (n.bytes_size) j["bytes"] = EscapeBytes(tree.Bytes(id), SIZE_MAX);
   if (n.flags & kRaw) j["raw"] = true;
   if (n.flags & kLying) j["lie"] = true;

@@ -11,11 +11,6 @@ namespace iotfuzz::mutate {
 using namespace grammar;  // NOLINT: the mutator works on every grammar type
 namespace {
 
-bool IsScalarKind(ExprKind k) {
-  return k == ExprKind::kInteger || k == ExprKind::kBitField || k == ExprKind::kVarint || k == ExprKind::kDecimal ||
-         k == ExprKind::kHex || k == ExprKind::kVirtual;
-}
-
 const Expr* ExprOf(const Grammar& g, const Tree& t, NodeId id) {
   const Node& n = t.node(id);
   if (n.expr == kNone || (n.flags & kRaw)) return nullptr;
@@ -43,11 +38,11 @@ bool IsOptional(const Grammar& g, const Tree& t, NodeId id) {
 }
 bool IsFreeScalar(const Grammar& g, const Tree& t, NodeId id) {
   const Expr* e = ExprOf(g, t, id);
-  return e && IsScalarKind(e->kind) && e->relation.kind == RelationKind::kNone;
+  return e && IsNumberKind(e->kind) && e->relation.kind == RelationKind::kNone;
 }
 bool IsConstrainedScalar(const Grammar& g, const Tree& t, NodeId id) {
   const Expr* e = ExprOf(g, t, id);
-  return e && IsScalarKind(e->kind) && e->relation.kind == RelationKind::kNone &&
+  return e && IsNumberKind(e->kind) && e->relation.kind == RelationKind::kNone &&
          (e->constraint.kind != ConstraintKind::kNone || !e->constraint.interesting.empty());
 }
 // A field with a choice of values (a constant has none; lying about it is ConstraintLie's job).
