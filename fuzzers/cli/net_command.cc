@@ -39,6 +39,7 @@ struct TargetOptions {
   bool plain = false;
   bool reconnect = false;
   bool no_reconnect = false;
+  std::string server_watch = "switches";
 
   void Register(CLI::App* sub) {
     sub->add_option("server", server, "Network target of this build (iotfuzz list shows them)");
@@ -65,6 +66,12 @@ struct TargetOptions {
         "servers that close after each answer)");
     sub->add_flag("--no-reconnect", no_reconnect, "End the session where the server closes a connection")
         ->excludes(on);
+    sub->add_option("--server-watch", server_watch,
+                    "How a message is seen handled (the server asleep again after waking for it): switches "
+                    "(the kernel reports the server's context switches through a perf event; /proc where "
+                    "perf events are not allowed), proc (read /proc in a loop)")
+        ->check(CLI::IsMember({"switches", "proc"}))
+        ->capture_default_str();
   }
 
   // Whether sessions reconnect: the flags, else what the target declares.
@@ -180,6 +187,7 @@ class NetCommand : public Subcommand {
     net::NetTarget target = target_.Resolve(context, options.executor.reset);
     options.executor.allow_remote = target_.allow_remote;
     options.executor.reconnect = target_.Reconnect(target);
+    options.executor.watch_switches = target_.server_watch == "switches";
     options.executor.timeouts.hang = std::chrono::milliseconds(hang_ms_);
     options.executor.restart_every = restart_every_;
     options.executor.max_messages = max_messages_;
@@ -314,6 +322,7 @@ class ReplayCommand : public Subcommand {
     net::NetTarget target = target_.Resolve(context, options.reset);
     options.allow_remote = target_.allow_remote;
     options.reconnect = target_.Reconnect(target);
+    options.watch_switches = target_.server_watch == "switches";
     options.timeouts.hang = std::chrono::milliseconds(hang_ms_);
     options.timeouts.linger = std::chrono::milliseconds(20);
     options.work_dir = fs::temp_directory_path() / fmt::format("iotfuzz-replay-{}", getpid());

@@ -4,7 +4,11 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/tcp.h>
+#include <linux/perf_event.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -160,6 +164,22 @@ void ConnectionSet::AbortAll() {
   for (Connection& c : connections_) c.Abort();
 }
 
+bool ConnectionSet::AllClosedByPeer() const {
+  bool any = false;
+  for (const Connection& c : connections_) {
+    if (!c.open()) continue;
+    if (!c.PeerClosed()) return false;
+    any = true;
+  }
+  return any;
+}
+
+bool Connection::PeerClosed() const {
+  if (fd_ < 0 || transport_ != Transport::kTcp) return false;
+  pollfd p{fd_, POLLRDHUP, 0};
+  return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 Connection::Connection(Connection&& other) noexcept { *this = std::move(other); }
 
 Connection& Connection::operator=(Connection&& other) noexcept {
@@ -216,6 +236,27 @@ Connection::ReadResult Connection::Read(std::string& buffer, std::chrono::micros
   return ReadResult::kData;
 }
 
+Connection::ReadResult Connection::ReadAvailable(std::string& buffer, std::vector<size_t>* datagram_sizes) {
+  if (fd_ < 0) return ReadResult::kClosed;
+  ReadResult result = ReadResult::kTimeout;
+  char chunk[65536];
+  for (;;) {
+    ssize_t n = recv(fd_, chunk, sizeof chunk, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno == EAGAIN ? result : ReadResult::kClosed;
+    }
+    if (n == 0 && transport_ == Transport::kTcp) return ReadResult::kClosed;
+    buffer.append(chunk, static_cast<size_t>(n));
+    result = ReadResult::kData;
+    if (transport_ == Transport::kUdp) {
+      if (datagram_sizes != nullptr) datagram_sizes->push_back(static_cast<size_t>(n));
+    } else if (static_cast<size_t>(n) < sizeof chunk) {
+      return result;  // a short read took all the stream held
+    }
+  }
+}
+
 void Connection::Abort() {
   if (fd_ < 0) return;
   if (transport_ == Transport::kTcp) {
@@ -231,31 +272,101 @@ void Connection::Close() {
   fd_ = -1;
 }
 
-ServerActivity::ServerActivity(pid_t pid) {
+ServerActivity::ServerActivity(pid_t pid, bool switch_events) {
   stat_fd_ = open(fmt::format("/proc/{}/stat", pid).c_str(), O_RDONLY | O_CLOEXEC);
   schedstat_fd_ = open(fmt::format("/proc/{}/schedstat", pid).c_str(), O_RDONLY | O_CLOEXEC);
   if (stat_fd_ < 0 || schedstat_fd_ < 0) {
-    if (stat_fd_ >= 0) close(stat_fd_);
-    if (schedstat_fd_ >= 0) close(schedstat_fd_);
-    stat_fd_ = schedstat_fd_ = -1;
+    CloseAll();
+    return;
   }
+  if (!switch_events) return;
+  // One record per switch away from the CPU (sample_period 1) and a wake-up
+  // for each (wakeup_events 1). The buffer is mapped read-only: the kernel
+  // then overwrites old records instead of stopping when it is full, and
+  // data_head keeps growing, which is all that is read here.
+  perf_event_attr attr{};
+  attr.size = sizeof attr;
+  attr.type = PERF_TYPE_SOFTWARE;
+  attr.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
+  attr.sample_period = 1;
+  attr.wakeup_events = 1;
+  long fd = syscall(SYS_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+  if (fd < 0) return;  // not allowed here (perf_event_paranoid), or no perf events: /proc only
+  event_fd_ = static_cast<int>(fd);
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  event_map_size_ = page * 2;  // the control page and one data page
+  void* map = mmap(nullptr, event_map_size_, PROT_READ, MAP_SHARED, event_fd_, 0);
+  if (map == MAP_FAILED) {
+    close(event_fd_);
+    event_fd_ = -1;
+    return;
+  }
+  event_page_ = map;
+}
+
+void ServerActivity::CloseAll() {
+  if (stat_fd_ >= 0) close(stat_fd_);
+  if (schedstat_fd_ >= 0) close(schedstat_fd_);
+  if (event_page_ != nullptr) munmap(event_page_, event_map_size_);
+  if (event_fd_ >= 0) close(event_fd_);
+  stat_fd_ = schedstat_fd_ = event_fd_ = -1;
+  event_page_ = nullptr;
+  event_map_size_ = 0;
 }
 
 ServerActivity::ServerActivity(ServerActivity&& other) noexcept { *this = std::move(other); }
 
 ServerActivity& ServerActivity::operator=(ServerActivity&& other) noexcept {
   if (this != &other) {
-    if (stat_fd_ >= 0) close(stat_fd_);
-    if (schedstat_fd_ >= 0) close(schedstat_fd_);
+    CloseAll();
     stat_fd_ = std::exchange(other.stat_fd_, -1);
     schedstat_fd_ = std::exchange(other.schedstat_fd_, -1);
+    event_fd_ = std::exchange(other.event_fd_, -1);
+    event_page_ = std::exchange(other.event_page_, nullptr);
+    event_map_size_ = std::exchange(other.event_map_size_, 0);
   }
   return *this;
 }
 
-ServerActivity::~ServerActivity() {
-  if (stat_fd_ >= 0) close(stat_fd_);
-  if (schedstat_fd_ >= 0) close(schedstat_fd_);
+ServerActivity::~ServerActivity() { CloseAll(); }
+
+uint64_t ServerActivity::switches() const {
+  if (event_page_ == nullptr) return 0;
+  // data_head counts the bytes of records written so far (every record the
+  // same size): it changes exactly when the server has switched.
+  const auto* page = static_cast<const perf_event_mmap_page*>(event_page_);
+  return __atomic_load_n(&page->data_head, __ATOMIC_ACQUIRE);
+}
+
+bool ServerActivity::WaitForSwitch(uint64_t since, std::chrono::microseconds timeout, int hangup_fd) const {
+  if (event_page_ == nullptr) return false;
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + timeout;
+  // A server handles most messages in tens of microseconds, and waking a
+  // sleeping poller costs about that much again: first watch the count in
+  // memory for a while (giving the CPU away now and then), then sleep in
+  // poll().
+  const auto spin_until = start + std::min(timeout, kSwitchSpin);
+  for (unsigned round = 1;; ++round) {
+    if (switches() != since) return true;
+    if (round % 64 == 0) {
+      if (std::chrono::steady_clock::now() >= spin_until) break;
+      sched_yield();
+    }
+    __builtin_ia32_pause();
+  }
+  for (;;) {
+    if (switches() != since) return true;
+    const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    // Readable once per wake-up the kernel sent since the last poll (a stale
+    // one makes one extra round), hung up when the server has exited.
+    pollfd p[2] = {{event_fd_, POLLIN, 0}, {hangup_fd, POLLRDHUP, 0}};
+    timespec ts{static_cast<time_t>(left.count() / 1000000000), static_cast<long>(left.count() % 1000000000)};
+    int rc = ppoll(p, hangup_fd >= 0 ? 2 : 1, &ts, nullptr);
+    if (rc < 0 && errno != EINTR) return switches() != since;
+    if (rc > 0 && ((p[0].revents & (POLLHUP | POLLERR)) != 0 || p[1].revents != 0)) return switches() != since;
+  }
 }
 
 ServerActivity::Sample ServerActivity::Read() const {

@@ -54,6 +54,9 @@ class Connection {
   ~Connection();
 
   bool open() const { return fd_ >= 0; }
+  // TCP: the server has closed its end (what it sent before may still be
+  // unread). Does not wait.
+  bool PeerClosed() const;
   int fd() const { return fd_; }
   Transport transport() const { return transport_; }
 
@@ -63,6 +66,10 @@ class Connection {
   // Waits up to `timeout` for data and appends what is there (over UDP, one
   // datagram per call, its length in `datagram_size`).
   ReadResult Read(std::string& buffer, std::chrono::microseconds timeout, size_t* datagram_size = nullptr);
+  // Appends everything already there without waiting (over UDP, each
+  // datagram's length to `datagram_sizes`): kData when anything came,
+  // kClosed at the end of the stream or on an error, else kTimeout.
+  ReadResult ReadAvailable(std::string& buffer, std::vector<size_t>* datagram_sizes = nullptr);
   // Closes with a reset (TCP SO_LINGER 0): no TIME_WAIT left behind, so
   // thousands of sessions a second do not exhaust local ports.
   void Abort();
@@ -98,6 +105,9 @@ class ConnectionSet {
   void Reopen(size_t index);
   // Resets and closes every connection (Connection::Abort).
   void AbortAll();
+  // Some connection is open, and the server has closed every open one
+  // (Connection::PeerClosed): closing them here wakes nothing.
+  bool AllClosedByPeer() const;
 
  private:
   Endpoint endpoint_;
@@ -111,10 +121,18 @@ class ConnectionSet {
 // a message: once the server has been scheduled since (it woke up for the
 // message) and is asleep again (blocked waiting for input), it is done with
 // it — whatever it answered is already in our socket.
+//
+// Where the kernel allows it (perf_event_open on the server: root, or
+// perf_event_paranoid <= 2 for one's own processes), the server's context
+// switches are also watched through a software perf event: each time the
+// server leaves the CPU the kernel writes a record into a ring buffer mapped
+// here, so the number of switches is read from memory, and a switch can be
+// waited for with poll() instead of polling /proc in a loop.
 class ServerActivity {
  public:
   ServerActivity() = default;
-  explicit ServerActivity(pid_t pid);
+  // `switch_events` false: /proc only (ServerWatch::kProc).
+  explicit ServerActivity(pid_t pid, bool switch_events = true);
   ServerActivity(ServerActivity&& other) noexcept;
   ServerActivity& operator=(ServerActivity&& other) noexcept;
   ServerActivity(const ServerActivity&) = delete;
@@ -135,9 +153,27 @@ class ServerActivity {
   Sample ReadRuns() const;
   void ReadState(Sample& sample) const;
 
+  // Whether context switches are watched (see above).
+  bool watches_switches() const { return event_page_ != nullptr; }
+  // Times the server has left the CPU since the watch began: a counter that
+  // only grows (0 without a watch). No system call.
+  uint64_t switches() const;
+  // Waits until switches() differs from `since`, or `timeout` passes, or the
+  // server exits. Returns whether it switched.
+  // With `hangup_fd` (a TCP socket), returns early (false) once the
+  // server has closed that connection.
+  bool WaitForSwitch(uint64_t since, std::chrono::microseconds timeout, int hangup_fd = -1) const;
+  // How long WaitForSwitch watches the count before it sleeps in poll().
+  static constexpr std::chrono::microseconds kSwitchSpin{200};
+
  private:
+  void CloseAll();
+
   int stat_fd_ = -1;
   int schedstat_fd_ = -1;
+  int event_fd_ = -1;
+  void* event_page_ = nullptr;  // the perf ring buffer's control page
+  size_t event_map_size_ = 0;
 };
 
 }  // namespace iotfuzz::net

@@ -187,7 +187,7 @@ void NetExecutor::StartServer() {
       }
       std::this_thread::sleep_for(milliseconds(2));
     }
-    server_activity_ = ServerActivity(server_->pid());
+    server_activity_ = ServerActivity(server_->pid(), options_.watch_switches);
   }
   sessions_since_start_ = 0;
 }
@@ -198,7 +198,7 @@ bool NetExecutor::PersistentOnForkserver() const {
 
 void NetExecutor::StartPersistentChild() {
   pid_t child = server_->ForkChild(options_.startup_timeout);
-  server_activity_ = ServerActivity(child);
+  server_activity_ = ServerActivity(child, options_.watch_switches);
   sessions_since_start_ = 0;
 }
 
@@ -258,6 +258,25 @@ void NetExecutor::Settle(const ServerActivity& activity, std::optional<uint64_t>
   const auto start = Clock::now();
   const auto deadline = start + limit;
   auto pause = std::chrono::microseconds(10);
+  if (activity.watches_switches()) {
+    // `runs_before` is the switch count before the close here: asleep
+    // after a switch since (the state is read after the close, which wakes
+    // the server at once), or asleep without one for kNotWoken.
+    uint64_t seen = runs_before.value_or(activity.switches());
+    bool switched = !runs_before.has_value();
+    for (;;) {
+      ServerActivity::Sample s;
+      s.alive = true;
+      activity.ReadState(s);
+      if (!s.alive) return;
+      const auto now = Clock::now();
+      if (s.sleeping && (switched || now - start >= kNotWoken)) return;
+      if (now >= deadline) return;
+      const auto wait = std::min<Clock::duration>(deadline - now, kNotWoken);
+      switched = activity.WaitForSwitch(seen, std::chrono::duration_cast<std::chrono::microseconds>(wait)) || switched;
+      seen = activity.switches();
+    }
+  }
   for (;;) {
     ServerActivity::Sample s = activity.Read();
     if (!s.alive) return;
@@ -275,10 +294,14 @@ std::optional<uint64_t> NetExecutor::CloseConnection(ConnectionSet& connections,
   // the reset (a broker drops the client's state, sends its will...), and a
   // crash there belongs to this session: its run count before the close
   // tells when it has.
+  // With a switch watch, its switch count before the close instead.
   std::optional<uint64_t> runs;
   if (activity.valid() && !session.closed_by_server && session.end != SessionResult::End::kHang &&
       session.end != SessionResult::End::kServerGone) {
-    runs = activity.ReadRuns().runs;
+    runs = activity.watches_switches() ? activity.switches() : activity.ReadRuns().runs;
+    // A server that has closed the connections itself is not woken by
+    // this close: nothing to wait for.
+    if (activity.watches_switches() && connections.AllClosedByPeer()) runs.reset();
   }
   connections.AbortAll();
   return runs;
@@ -308,7 +331,7 @@ ExecResult NetExecutor::ExecuteForkserver(std::string_view input) {
     StartServer();
     child = server_->ForkChild(options_.startup_timeout);
   }
-  ServerActivity activity(child);
+  ServerActivity activity(child, options_.watch_switches);
   ConnectionSet connections(endpoint_, options_.startup_timeout);
   try {
     connections.Open(0);

@@ -64,6 +64,9 @@ struct ExecutorOptions {
   size_t max_messages = 256;
   bool reconnect = false;      // a connection the server closed is opened again (SessionRunner::set_reconnect)
   bool allow_remote = false;   // sending to a non-loopback address
+  // The server's context switches are watched through a perf event where
+  // the kernel allows it (ServerActivity); false: /proc only.
+  bool watch_switches = true;
   std::filesystem::path work_dir;  // server log and {work_dir}
 };
 

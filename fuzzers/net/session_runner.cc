@@ -162,13 +162,20 @@ bool SessionRunner::WaitAsleep(const ServerActivity& activity) {
   auto deadline = Clock::now() + timeouts_.hang;
   auto pause = std::chrono::microseconds(10);
   for (;;) {
-    ServerActivity::Sample s = activity.Read();
+    const uint64_t switches = activity.switches();
+    ServerActivity::Sample s;
+    s.alive = true;
+    activity.ReadState(s);
     if (!s.alive) return false;
     if (s.sleeping) return true;
     if (Clock::now() >= deadline) return true;  // busy: the message's wait decides
-    timespec ts{0, static_cast<long>(pause.count() * 1000)};
-    nanosleep(&ts, nullptr);
-    pause = std::min(pause * 2, std::chrono::microseconds(500));
+    if (activity.watches_switches()) {
+      activity.WaitForSwitch(switches, std::chrono::microseconds(500));
+    } else {
+      timespec ts{0, static_cast<long>(pause.count() * 1000)};
+      nanosleep(&ts, nullptr);
+      pause = std::min(pause * 2, std::chrono::microseconds(500));
+    }
   }
 }
 
@@ -193,8 +200,74 @@ bool SessionRunner::ReadOthers(ConnectionSet& connections, size_t current) {
   return any;
 }
 
+Connection::ReadResult SessionRunner::Drain(ConnectionSet& connections, size_t k) {
+  Inbox& inbox = inboxes_[k];
+  return connections.at(k).ReadAvailable(inbox.received, transport_ == Transport::kUdp ? &inbox.datagrams : nullptr);
+}
+
+SessionRunner::Wait SessionRunner::AwaitSwitch(ConnectionSet& connections, size_t current,
+                                               const ServerActivity& activity, uint64_t switches_before_send) {
+  // Done once the server has left the CPU since just before the send and is
+  // asleep (not merely preempted). The state is read after the send
+  // returned, and sending wakes the reader at once: a server seen asleep
+  // then went to sleep after the message arrived, whichever switch was
+  // counted. A server that never switches while asleep this long with
+  // nothing arriving has settled too (the message woke nothing: a closed
+  // socket, a datagram it drops).
+  constexpr auto kSettled = std::chrono::milliseconds(5);
+  const auto start = Clock::now();
+  auto last_data = start;
+  uint64_t seen = switches_before_send;
+  for (;;) {
+    Connection& connection = connections.at(current);
+    const bool switched =
+        activity.WaitForSwitch(seen, kSettled, connection.transport() == Transport::kTcp ? connection.fd() : -1);
+    seen = activity.switches();
+    // The state first, then the sockets: when it is asleep, everything it
+    // wrote before going to sleep is in them.
+    ServerActivity::Sample s;
+    s.alive = true;
+    activity.ReadState(s);
+    const auto now = Clock::now();
+    bool closed = false;
+    for (size_t k = 0; k < connections.size(); ++k) {
+      if (!connections.at(k).open()) continue;
+      Connection::ReadResult r = Drain(connections, k);
+      if (r == Connection::ReadResult::kData) last_data = now;
+      if (r == Connection::ReadResult::kClosed) {
+        if (k == current) {
+          closed = true;
+        } else {
+          connections.MarkClosed(k);
+          connections.at(k).Abort();
+        }
+      }
+    }
+    if (closed) return Wait::kClosed;
+    if (!s.alive) return Wait::kGone;
+    if (s.sleeping && (switched || now - last_data >= kSettled)) {
+      const auto linger = std::chrono::duration_cast<std::chrono::microseconds>(timeouts_.linger);
+      if (linger.count() > 0) {
+        std::vector<size_t>& datagrams = inboxes_[current].datagrams;
+        for (;;) {
+          size_t datagram = 0;
+          Connection::ReadResult more = connection.Read(inboxes_[current].received, linger, &datagram);
+          if (more == Connection::ReadResult::kClosed) return Wait::kClosed;
+          if (more != Connection::ReadResult::kData) break;
+          if (transport_ == Transport::kUdp) datagrams.push_back(datagram);
+        }
+        if (connections.size() > 1) ReadOthers(connections, current);
+      }
+      return Wait::kDone;
+    }
+    if (now - start >= timeouts_.hang) return Wait::kHang;
+  }
+}
+
 SessionRunner::Wait SessionRunner::AwaitAnswer(ConnectionSet& connections, size_t current,
-                                               const ServerActivity& activity, uint64_t runs_before) {
+                                               const ServerActivity& activity, uint64_t mark) {
+  if (activity.watches_switches() && !timeouts_.fixed_waits) return AwaitSwitch(connections, current, activity, mark);
+  const uint64_t runs_before = mark;
   Connection& connection = connections.at(current);
   std::string& received = inboxes_[current].received;
   std::vector<size_t>& datagrams = inboxes_[current].datagrams;
@@ -492,9 +565,11 @@ SessionResult SessionRunner::Run(std::string_view input, ConnectionSet& connecti
     }
     const auto sent_at = Clock::now();
     if (opened) {
-      uint64_t runs_before = activity.valid() ? activity.ReadRuns().runs : 0;
+      const uint64_t mark = activity.watches_switches() ? activity.switches()
+                            : activity.valid()          ? activity.ReadRuns().runs
+                                                        : 0;
       bool sent = connections.at(current).Send(exchange.sent);
-      wait = sent ? AwaitAnswer(connections, current, activity, runs_before) : Wait::kClosed;
+      wait = sent ? AwaitAnswer(connections, current, activity, mark) : Wait::kClosed;
     }
     const bool last = wait != Wait::kDone || i + 1 == messages.size();
     TakeResponses(current, last, exchange, result);

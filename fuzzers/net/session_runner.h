@@ -123,8 +123,14 @@ class SessionRunner {
     std::string received;
     std::vector<size_t> datagrams;  // UDP: the size of each datagram in `received`
   };
-  Wait AwaitAnswer(ConnectionSet& connections, size_t current, const ServerActivity& activity,
-                   uint64_t runs_before);
+  // `mark`: the server's run count before the send, or with a switch watch
+  // (ServerActivity::watches_switches) its switch count.
+  Wait AwaitAnswer(ConnectionSet& connections, size_t current, const ServerActivity& activity, uint64_t mark);
+  Wait AwaitSwitch(ConnectionSet& connections, size_t current, const ServerActivity& activity,
+                   uint64_t switches_before_send);
+  // Appends what connection `k` holds without waiting; kClosed marks it
+  // closed.
+  Connection::ReadResult Drain(ConnectionSet& connections, size_t k);
   // Reads without waiting what the connections other than `current` hold;
   // true when anything arrived.
   bool ReadOthers(ConnectionSet& connections, size_t current);

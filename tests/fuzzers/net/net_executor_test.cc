@@ -4,6 +4,7 @@
 // coverage, sessions over two connections and the planted bugs HUB-1 to
 // HUB-3.
 #include <catch2/catch.hpp>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -13,6 +14,7 @@
 
 #include "fuzzers/common/error.h"
 #include "fuzzers/grammar/grammar_loader.h"
+#include "fuzzers/net/connection.h"
 #include "fuzzers/net/coverage_map.h"
 #include "fuzzers/net/net_executor.h"
 #include "fuzzers/net/net_fuzzer.h"
@@ -43,12 +45,16 @@ fs::path WorkDir(const std::string& name) {
   return dir;
 }
 
-// The test server, one process for all sessions, working in its own directory.
+// The test server, one process for all sessions, working in its own
+// directory. Each test that uses it runs twice: with the server's context
+// switches watched through a perf event (where the kernel allows it), and
+// with /proc polling only (ExecutorOptions::watch_switches).
 ExecutorOptions Persistent(const std::string& name,
                            std::chrono::milliseconds hang = std::chrono::milliseconds(1000)) {
   ExecutorOptions o;
   o.reset = ResetMode::kPersistent;
-  o.work_dir = WorkDir(name);
+  o.watch_switches = GENERATE(true, false);
+  o.work_dir = WorkDir(name + (o.watch_switches ? "-switches" : "-proc"));
   o.timeouts.hang = hang;
   return o;
 }
@@ -79,6 +85,71 @@ NetTarget TestServer() {
 }
 
 }  // namespace
+
+TEST_CASE("the server's context switches: counted, waited for, and the wait ends when it exits") {
+  int to_child[2];
+  REQUIRE(pipe(to_child) == 0);
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // Blocks reading; each byte wakes it once; end of input ends it.
+    close(to_child[1]);
+    char c;
+    while (read(to_child[0], &c, 1) == 1) {
+    }
+    _exit(0);
+  }
+  close(to_child[0]);
+  ServerActivity activity(child);
+  ServerActivity proc_only(child, false);
+  CHECK_FALSE(proc_only.watches_switches());
+  CHECK(proc_only.switches() == 0);
+  if (!activity.watches_switches()) {
+    // perf_event_open refused (not root and perf_event_paranoid > 2): the
+    // /proc path is what runs here, and the executor tests cover it.
+    WARN("perf events not allowed here: context switches not watched");
+  } else {
+    ServerActivity::Sample s;
+    for (int i = 0; i < 50 && !(s = activity.Read()).sleeping; ++i) usleep(1000);
+    REQUIRE(s.sleeping);
+    // Asleep and nothing sent: no switch within the timeout.
+    const uint64_t before = activity.switches();
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK_FALSE(activity.WaitForSwitch(before, std::chrono::microseconds(20000)));
+    CHECK(std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(20));
+    CHECK(activity.switches() == before);
+    // A byte wakes it; it reads and sleeps again: one switch at least, and
+    // asleep afterwards.
+    for (int i = 0; i < 3; ++i) {
+      const uint64_t mark = activity.switches();
+      REQUIRE(write(to_child[1], "x", 1) == 1);
+      REQUIRE(activity.WaitForSwitch(mark, std::chrono::microseconds(2000000)));
+      CHECK(activity.switches() != mark);
+      ServerActivity::Sample after;
+      after.alive = true;
+      for (int k = 0; k < 50; ++k) {
+        activity.ReadState(after);
+        if (after.sleeping) break;
+        activity.WaitForSwitch(activity.switches(), std::chrono::microseconds(20000));
+      }
+      CHECK(after.alive);
+      CHECK(after.sleeping);
+    }
+    // Closing the pipe ends it: the wait returns long before its timeout.
+    const uint64_t mark = activity.switches();
+    close(to_child[1]);
+    to_child[1] = -1;
+    const auto t1 = std::chrono::steady_clock::now();
+    activity.WaitForSwitch(mark, std::chrono::microseconds(5000000));
+    CHECK(std::chrono::steady_clock::now() - t1 < std::chrono::seconds(2));
+  }
+  if (to_child[1] >= 0) close(to_child[1]);
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  // Gone: no longer alive.
+  CHECK_FALSE(activity.Read().alive);
+}
 
 TEST_CASE("a value bound from a response is used in a later message") {
   Fixture f(IOTFUZZ_TEST_GRAMMAR, "lines");
