@@ -157,6 +157,11 @@ class NetCommand : public Subcommand {
                     "Messages sent per session at most; the rest of a longer input is not sent")
         ->check(CLI::Range(1, 65535))
         ->capture_default_str();
+    sub->add_option("--jobs", jobs_,
+                    "Parallel workers, each with its own server on its own port, pinned with it to one CPU; "
+                    "they share corpus, coverage and findings (1: repeatable for a seed)")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
     sub->add_flag("--keep-going", keep_going_, "Go on after a crash");
     sub->add_option("--minimize-budget", minimize_budget_,
                     "Sessions spent minimizing each new crash, hang (a quarter) or invalid-input-accepted finding by dropping and shrinking messages (0: off)")
@@ -191,6 +196,7 @@ class NetCommand : public Subcommand {
     options.executor.timeouts.hang = std::chrono::milliseconds(hang_ms_);
     options.executor.restart_every = restart_every_;
     options.executor.max_messages = max_messages_;
+    options.jobs = jobs_;
     options.executor.timeouts.fixed_waits = fixed_waits_;
     options.seed = seed_;
     options.max_sessions = sessions_;
@@ -215,9 +221,10 @@ class NetCommand : public Subcommand {
     const std::chrono::milliseconds line_interval(tty ? 500 : 10000);
     options.status_interval = progress_file_.empty() ? line_interval : std::chrono::milliseconds(tty ? 500 : 1000);
 
-    fmt::print(context.err, "iotfuzz: network fuzzing {} ({}, reset {}{}, {}, seed {}) into {}\n", target.name,
+    fmt::print(context.err, "iotfuzz: network fuzzing {} ({}, reset {}{}{}, {}, seed {}) into {}\n", target.name,
                target.transport == net::Transport::kTcp ? "tcp" : "udp", net::ResetModeName(options.executor.reset),
                options.executor.reconnect ? ", reconnecting" : "",
+               jobs_ > 1 && !merge_ ? fmt::format(", {} workers", jobs_) : "",
                target.instrumented ? "AFL++ edge coverage" : "black-box", options.seed, options.out_dir.string());
     std::fflush(context.err);
     StopSignal stop_signal;
@@ -298,6 +305,7 @@ class NetCommand : public Subcommand {
   bool fixed_waits_ = false;
   int minimize_budget_ = 64;
   size_t max_messages_ = 256;
+  size_t jobs_ = 1;
   bool merge_ = false;
 };
 

@@ -75,6 +75,10 @@ void CoverageAccumulator::Classify(uint8_t* trace, size_t size) {
 
 CoverageAccumulator::Novelty CoverageAccumulator::Merge(uint8_t* trace) {
   Classify(trace, seen_.size());
+  return MergeClassified(trace);
+}
+
+CoverageAccumulator::Novelty CoverageAccumulator::MergeClassified(const uint8_t* trace) {
   Novelty result = kNothingNew;
   const size_t size = seen_.size();
   for (size_t i = 0; i < size; i += 8) {

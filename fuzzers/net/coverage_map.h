@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <vector>
 
 namespace iotfuzz::net {
@@ -45,6 +46,8 @@ class CoverageAccumulator {
   // Classifies `trace` (size() bytes) in place and merges it into what was
   // seen. Returns what was new.
   Novelty Merge(uint8_t* trace);
+  // Merges a trace Classify has been applied to.
+  Novelty MergeClassified(const uint8_t* trace);
   static void Classify(uint8_t* trace, size_t size);
 
   size_t edges() const { return edges_; }
@@ -55,6 +58,14 @@ class CoverageAccumulator {
  private:
   std::vector<uint8_t> seen_;  // OR of the classified buckets seen per edge
   size_t edges_ = 0;
+};
+
+// What several executors (parallel workers of one run, each with its own
+// server and map) have seen together.
+struct SharedCoverage {
+  explicit SharedCoverage(size_t size) : accumulator(size) {}
+  std::mutex mutex;
+  CoverageAccumulator accumulator;
 };
 
 }  // namespace iotfuzz::net

@@ -133,6 +133,7 @@ void NetExecutor::StartServer() {
   launch.argv = command_;
   launch.log_file = log_file_;
   launch.working_dir = options_.work_dir;
+  launch.cpu = options_.cpu;
   // The user's ASAN_OPTIONS and UBSAN_OPTIONS count, except that a report
   // must end the process (that is how a crash is seen); unsymbolized reports
   // by default, so a dying server does not wait on a symbolizer.
@@ -219,6 +220,14 @@ void NetExecutor::RestartPersistent() {
   StartServer();
 }
 
+size_t NetExecutor::edges() const {
+  if (map_ && shared_coverage_ && shared_coverage_->accumulator.size() == map_->size()) {
+    std::lock_guard lock(shared_coverage_->mutex);
+    return shared_coverage_->accumulator.edges();
+  }
+  return accumulator_ ? accumulator_->edges() : 0;
+}
+
 pid_t NetExecutor::server_pid() const {
   if (!server_) return -1;
   return server_->forkserver() ? server_->child() : server_->pid();
@@ -247,7 +256,13 @@ void NetExecutor::CheckValidation(ExecResult& result) {
 void NetExecutor::ReadCoverage(ExecResult& result) {
   if (!map_) return;
   result.edges_hit = CoverageAccumulator::CountEdges(map_->data(), map_->size());
-  result.novelty = accumulator_->Merge(map_->data());
+  if (shared_coverage_ && shared_coverage_->accumulator.size() == map_->size()) {
+    CoverageAccumulator::Classify(map_->data(), map_->size());
+    std::lock_guard lock(shared_coverage_->mutex);
+    result.novelty = shared_coverage_->accumulator.MergeClassified(map_->data());
+  } else {
+    result.novelty = accumulator_->Merge(map_->data());
+  }
 }
 
 void NetExecutor::Settle(const ServerActivity& activity, std::optional<uint64_t> runs_before, milliseconds limit) {

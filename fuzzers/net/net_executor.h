@@ -67,6 +67,7 @@ struct ExecutorOptions {
   // The server's context switches are watched through a perf event where
   // the kernel allows it (ServerActivity); false: /proc only.
   bool watch_switches = true;
+  int cpu = -1;  // >= 0: the server runs on this CPU only (parallel workers)
   std::filesystem::path work_dir;  // server log and {work_dir}
 };
 
@@ -103,7 +104,12 @@ class NetExecutor {
   void Stop();
 
   bool coverage() const { return map_ != nullptr; }
-  size_t edges() const { return accumulator_ ? accumulator_->edges() : 0; }
+  size_t edges() const;
+  // Novelty is judged against, and edges counted in, what all executors
+  // given the same SharedCoverage have seen (before Start).
+  void ShareCoverage(std::shared_ptr<SharedCoverage> shared) { shared_coverage_ = std::move(shared); }
+  // The AFL++ map size of the target (after Start; 0 without coverage).
+  size_t map_size() const { return map_ ? map_->size() : 0; }
   uint64_t restarts() const { return restarts_; }
   // The process serving sessions now (persistent mode on the forkserver: the
   // forkserver's child); -1 when none runs.
@@ -146,6 +152,7 @@ class NetExecutor {
   std::vector<std::string> command_;
   std::unique_ptr<SharedCoverageMap> map_;
   std::unique_ptr<CoverageAccumulator> accumulator_;
+  std::shared_ptr<SharedCoverage> shared_coverage_;
   std::optional<ServerProcess> server_;
   ServerActivity server_activity_;  // persistent
   uint64_t sessions_since_start_ = 0;

@@ -2,11 +2,17 @@
 
 #include <fmt/format.h>
 
+#include <pthread.h>
+#include <sched.h>
+
+#include <exception>
 #include <fstream>
+#include <mutex>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "fuzzers/common/atomic_file.h"
 #include "fuzzers/common/background_writer.h"
@@ -141,12 +147,27 @@ std::string FormatTranscript(const SessionResult& result) {
   return out;
 }
 
-struct NetFuzzer::Impl {
-  NetTarget target;
-  NetFuzzOptions options;
+// One executor with its server, its own mutation state and random stream.
+// Worker 0 runs on the calling thread; with NetFuzzOptions::jobs > 1 the
+// others run on threads of their own.
+struct NetWorker {
+  size_t index = 0;
   std::unique_ptr<mutate::MutationSession> mutation;
   const grammar::Session* session = nullptr;
   std::unique_ptr<NetExecutor> executor;
+  grammar::Rng rng{1};
+  int cpu = -1;             // pinned with its server to this CPU (jobs > 1)
+  uint64_t restarts = 0;    // the executor's, as of its last session (read under the lock)
+  std::exception_ptr error;
+};
+
+struct NetFuzzer::Impl {
+  NetTarget target;
+  NetFuzzOptions options;
+  std::vector<std::unique_ptr<NetWorker>> workers;
+  // Everything below is shared by the workers: read and changed under `mutex`.
+  std::mutex mutex;
+  uint64_t started = 0;     // sessions run or running (budget)
   std::vector<std::string> queue;
   std::set<std::string> queue_hashes;
   std::set<std::string> states;
@@ -162,20 +183,25 @@ struct NetFuzzer::Impl {
   // (SessionMinimizer: messages dropped, then the remaining ones shrunk)
   // while it keeps its verdict and signature, within `budget` executions.
   // `transcript` gets the last reproducing run's.
-  SessionMinimizeResult Minimize(const std::string& input, ExecResult::Verdict verdict, const std::string& signature,
-                                 int budget, std::string& transcript) {
+  // Runs on worker `w`, without the lock.
+  SessionMinimizeResult Minimize(NetWorker& w, const std::string& input, ExecResult::Verdict verdict,
+                                 const std::string& signature, int budget, std::string& transcript) {
     // A persistent server keeps what earlier sessions left (an MQTT broker's
     // persistent sessions and subscriptions): each candidate gets a fresh
     // one, so the minimized session crashes a fresh server as its replay
     // will. (A forkserver child is fresh anyway.)
     const bool fresh_server = options.executor.reset == ResetMode::kPersistent;
-    SessionMinimizer minimizer(mutation->grammar(), *session, [&](const std::string& candidate) {
+    SessionMinimizer minimizer(w.mutation->grammar(), *w.session, [&](const std::string& candidate) {
       if (fresh_server) {
-        executor->Stop();
-        executor->Start();
+        w.executor->Stop();
+        w.executor->Start();
       }
-      ExecResult r = executor->Execute(candidate);
-      ++stats.sessions;
+      ExecResult r = w.executor->Execute(candidate);
+      {
+        std::lock_guard lock(mutex);
+        ++stats.sessions;
+        ++started;
+      }
       if (r.verdict != verdict || FindingSignature(r) != signature) return false;
       transcript = FormatTranscript(r.session);
       return true;
@@ -210,31 +236,89 @@ NetFuzzer::NetFuzzer(NetTarget target, NetFuzzOptions options) : impl_(std::make
 
 NetFuzzer::~NetFuzzer() = default;
 
+namespace {
+
+// The CPUs this process may run on, in order.
+std::vector<int> AllowedCpus() {
+  std::vector<int> cpus;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    for (int c = 0; c < CPU_SETSIZE; ++c) {
+      if (CPU_ISSET(c, &set)) cpus.push_back(c);
+    }
+  }
+  return cpus;
+}
+
+// Pins the calling thread to `cpu` (-1: to `restore`). Returns the mask it
+// had, to restore.
+cpu_set_t PinThread(int cpu, const cpu_set_t* restore = nullptr) {
+  cpu_set_t before;
+  CPU_ZERO(&before);
+  pthread_getaffinity_np(pthread_self(), sizeof before, &before);
+  if (cpu >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+  } else if (restore != nullptr) {
+    pthread_setaffinity_np(pthread_self(), sizeof *restore, restore);
+  }
+  return before;
+}
+
+}  // namespace
+
 NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& status, const FindingFn& finding) {
   Impl& s = *impl_;
   const NetFuzzOptions& o = s.options;
+  // A merge keeps the first session to reach each edge, in order: one worker.
+  const size_t jobs = o.merge ? 1 : std::max<size_t>(1, o.jobs);
+  const std::vector<int> cpus = AllowedCpus();
   mutate::MutatorOptions mopts;
   mopts.max_size = o.max_size;
-  s.mutation = std::make_unique<mutate::MutationSession>(s.target.grammar.string(), mopts, s.target.session);
-  const grammar::Grammar& g = s.mutation->grammar();
-  for (const grammar::Session& candidate : g.sessions) {
-    if (candidate.name == s.target.session) s.session = &candidate;
+  for (size_t k = 0; k < jobs; ++k) {
+    auto w = std::make_unique<NetWorker>();
+    w->index = k;
+    w->mutation = std::make_unique<mutate::MutationSession>(s.target.grammar.string(), mopts, s.target.session);
+    for (const grammar::Session& candidate : w->mutation->grammar().sessions) {
+      if (candidate.name == s.target.session) w->session = &candidate;
+    }
+    if (w->session == nullptr) {
+      std::string names;
+      for (const grammar::Session& candidate : w->mutation->grammar().sessions) {
+        names += (names.empty() ? "" : ", ") + candidate.name;
+      }
+      throw Error::Format("{}: no session '{}' (sessions: {})", s.target.grammar.string(), s.target.session,
+                          names.empty() ? "none" : names);
+    }
+    // Worker 0 draws from the run's seed as a single worker does; the others
+    // from streams of their own.
+    w->rng = grammar::Rng(o.seed + 0x9e3779b97f4a7c15ull * k);
+    if (jobs > 1 && !cpus.empty()) w->cpu = cpus[k % cpus.size()];
+    s.workers.push_back(std::move(w));
   }
-  if (s.session == nullptr) {
-    std::string names;
-    for (const grammar::Session& candidate : g.sessions) names += (names.empty() ? "" : ", ") + candidate.name;
-    throw Error::Format("{}: no session '{}' (sessions: {})", s.target.grammar.string(), s.target.session,
-                        names.empty() ? "none" : names);
-  }
+  NetWorker& first = *s.workers.front();
+  const grammar::Grammar& g = first.mutation->grammar();
   // A merge killed while swapping its corpus in leaves it to be put right.
   RecoverDirectorySwap(s.Dir("corpus"));
   for (const char* dir : {"corpus", "crashes", "hangs", "unreachable", "accepted", "server"}) {
     std::filesystem::create_directories(s.Dir(dir));
   }
-  ExecutorOptions eo = o.executor;
-  eo.work_dir = s.Dir("server");
-  s.executor = std::make_unique<NetExecutor>(s.target, eo, g, *s.session);
-  s.executor->Start();
+  std::shared_ptr<SharedCoverage> shared_coverage;
+  for (auto& w : s.workers) {
+    ExecutorOptions eo = o.executor;
+    // Each server works in a directory of its own, on a free port of its own.
+    eo.work_dir = jobs == 1 ? s.Dir("server") : s.Dir("server") / std::to_string(w->index);
+    eo.cpu = w->cpu;
+    w->executor = std::make_unique<NetExecutor>(s.target, eo, w->mutation->grammar(), *w->session);
+    w->executor->Start();
+    if (jobs > 1 && w->executor->map_size() != 0) {
+      if (!shared_coverage) shared_coverage = std::make_shared<SharedCoverage>(w->executor->map_size());
+      w->executor->ShareCoverage(shared_coverage);
+    }
+  }
 
   // Seeds: the run's own corpus first (resuming), then given directories,
   // then sessions generated from the grammar.
@@ -258,14 +342,13 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
     if (!std::filesystem::is_directory(d)) throw Error::Format("corpus directory {} does not exist", d.string());
     read_dir(d);
   }
-  grammar::Rng rng(o.seed);
   {
     grammar::GeneratorLimits limits;
     limits.max_bytes = static_cast<uint32_t>(o.max_size);
     grammar::Generator generator(g, limits);
     for (size_t i = 0; i < (o.replay_only || o.merge ? 0 : o.generated_seeds); ++i) {
-      grammar::Tree t = generator.GenerateSession(*s.session, rng);
-      std::string bytes = s.mutation->serializer().Serialize(t);
+      grammar::Tree t = generator.GenerateSession(*first.session, first.rng);
+      std::string bytes = first.mutation->serializer().Serialize(t);
       if (!bytes.empty() && bytes.size() <= o.max_size) seeds.push_back(std::move(bytes));
     }
   }
@@ -287,9 +370,35 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
   auto last_status = start;
   auto last_point = start;
   bool stopped_by_crash = false;
+  bool worker_failed = false;
+  size_t next_seed = 0;
 
-  auto execute = [&](const std::string& input, bool is_seed, size_t seed_index) {
-    ExecResult r = s.executor->Execute(input);
+  // Under the lock.
+  auto report = [&](bool force) {
+    auto now = Clock::now();
+    s.stats.seconds = std::chrono::duration<double>(now - start).count();
+    s.stats.edges = first.executor->edges();
+    s.stats.states = s.states.size();
+    s.stats.transitions = s.transitions.size();
+    s.stats.corpus = s.queue.size();
+    s.stats.restarts = 0;
+    for (const auto& w : s.workers) s.stats.restarts += w->restarts;
+    if (force || now - last_point >= std::chrono::seconds(1)) {
+      last_point = now;
+      s.stats.timeline.push_back({s.stats.seconds, s.stats.sessions, s.stats.edges, s.stats.states});
+    }
+    if (status && (force || now - last_status >= o.status_interval)) {
+      last_status = now;
+      status(s.stats);
+    }
+  };
+
+  // Runs `input` on worker `w` and records what it found. Takes the lock
+  // after the session; lets it go while a new finding is minimized.
+  auto execute = [&](NetWorker& w, const std::string& input, bool is_seed, size_t seed_index) {
+    ExecResult r = w.executor->Execute(input);
+    std::unique_lock lock(s.mutex);
+    w.restarts = w.executor->restarts();
     ++s.stats.sessions;
     s.stats.messages += r.session.exchanges.size();
     size_t fresh_states = s.RecordStates(r.session);
@@ -328,6 +437,7 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
     } else {
       ++s.stats.crashes;
     }
+    if (r.verdict == ExecResult::Verdict::kCrash && !o.keep_going) stopped_by_crash = true;
     // One finding per signature (for invalid input accepted: per invalid
     // item and accepting answer).
     const std::string signature = FindingSignature(r);
@@ -337,82 +447,130 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
         r.verdict != ExecResult::Verdict::kInvalidAccepted && is_new) {
       ++s.stats.unique_crashes;
     }
-    if (kept < 5) {
-      ++kept;
-      std::filesystem::path base = s.Dir(dir) / fmt::format("{}-{}", prefix, hash);
-      WriteFileAtomically(base, input);
-      std::filesystem::path log = base;
-      log += ".log";
-      WriteFileAtomically(log, r.server_log);
-      std::filesystem::path transcript = base;
-      transcript += ".txt";
-      WriteFileAtomically(transcript, fmt::format("{}: {}\nsignature: {}\n{}", kind, r.description, signature,
-                                                  FormatTranscript(r.session)));
-      std::filesystem::path sig = base;
-      sig += ".sig";
-      WriteFileAtomically(sig, std::string(dir) + ": " + signature);
-      std::string minimized_note;
-      // Every candidate that still hangs costs the hang timeout: hangs get a
-      // quarter of the budget.
-      const int budget = r.verdict == ExecResult::Verdict::kHang ? (o.minimize_budget + 3) / 4 : o.minimize_budget;
-      if (is_new && r.verdict != ExecResult::Verdict::kUnreachable && budget > 0) {
-        std::string min_transcript;
-        SessionMinimizeResult m = s.Minimize(input, r.verdict, signature, budget, min_transcript);
-        if (m.bytes != input) {
-          std::filesystem::path min = base;
-          min += ".min";
-          WriteFileAtomically(min, m.bytes);
-          std::filesystem::path min_text = min;
-          min_text += ".txt";
-          WriteFileAtomically(min_text, fmt::format("minimized: {}\nremoved: {} message(s), {} byte(s)\n"
-                                                    "signature: {}\n{}",
-                                                    m.Summary(), m.dropped_messages,
-                                                    m.bytes_before - m.bytes.size(), signature, min_transcript));
-          minimized_note = fmt::format(" (minimized: {} of {} messages, {} of {} bytes in {}.min)", m.messages_after,
-                                       m.messages_before, m.bytes.size(), m.bytes_before, base.filename().string());
-        }
+    if (kept >= 5) return;
+    ++kept;
+    lock.unlock();
+    std::filesystem::path base = s.Dir(dir) / fmt::format("{}-{}", prefix, hash);
+    WriteFileAtomically(base, input);
+    std::filesystem::path log = base;
+    log += ".log";
+    WriteFileAtomically(log, r.server_log);
+    std::filesystem::path transcript = base;
+    transcript += ".txt";
+    WriteFileAtomically(transcript, fmt::format("{}: {}\nsignature: {}\n{}", kind, r.description, signature,
+                                                FormatTranscript(r.session)));
+    std::filesystem::path sig = base;
+    sig += ".sig";
+    WriteFileAtomically(sig, std::string(dir) + ": " + signature);
+    std::string minimized_note;
+    // Every candidate that still hangs costs the hang timeout: hangs get a
+    // quarter of the budget.
+    const int budget = r.verdict == ExecResult::Verdict::kHang ? (o.minimize_budget + 3) / 4 : o.minimize_budget;
+    if (is_new && r.verdict != ExecResult::Verdict::kUnreachable && budget > 0) {
+      std::string min_transcript;
+      SessionMinimizeResult m = s.Minimize(w, input, r.verdict, signature, budget, min_transcript);
+      if (m.bytes != input) {
+        std::filesystem::path min = base;
+        min += ".min";
+        WriteFileAtomically(min, m.bytes);
+        std::filesystem::path min_text = min;
+        min_text += ".txt";
+        WriteFileAtomically(min_text, fmt::format("minimized: {}\nremoved: {} message(s), {} byte(s)\n"
+                                                  "signature: {}\n{}",
+                                                  m.Summary(), m.dropped_messages,
+                                                  m.bytes_before - m.bytes.size(), signature, min_transcript));
+        minimized_note = fmt::format(" (minimized: {} of {} messages, {} of {} bytes in {}.min)", m.messages_after,
+                                     m.messages_before, m.bytes.size(), m.bytes_before, base.filename().string());
       }
-      NetFinding f{kind, base,
-                   r.description + (signature != r.description ? " — " + signature : "") + minimized_note};
-      findings_.push_back(f);
-      if (finding && is_new) finding(f);
     }
-    if (r.verdict == ExecResult::Verdict::kCrash && !o.keep_going) stopped_by_crash = true;
+    lock.lock();
+    w.restarts = w.executor->restarts();
+    NetFinding f{kind, base, r.description + (signature != r.description ? " — " + signature : "") + minimized_note};
+    findings_.push_back(f);
+    if (finding && is_new) finding(f);
   };
 
+  // Under the lock.
   auto out_of_budget = [&]() {
     if (stop && stop()) return true;
-    if (stopped_by_crash) return true;
-    if (o.max_sessions != 0 && s.stats.sessions >= o.max_sessions) return true;
+    if (stopped_by_crash || worker_failed) return true;
+    if (o.max_sessions != 0 && s.started >= o.max_sessions) return true;
     if (o.max_time.count() != 0 && Clock::now() - start >= o.max_time) return true;
     return false;
   };
-  auto report = [&](bool force) {
-    auto now = Clock::now();
-    s.stats.seconds = std::chrono::duration<double>(now - start).count();
-    s.stats.edges = s.executor->edges();
-    s.stats.states = s.states.size();
-    s.stats.transitions = s.transitions.size();
-    s.stats.corpus = s.queue.size();
-    s.stats.restarts = s.executor->restarts();
-    if (force || now - last_point >= std::chrono::seconds(1)) {
-      last_point = now;
-      s.stats.timeline.push_back({s.stats.seconds, s.stats.sessions, s.stats.edges, s.stats.states});
-    }
-    if (status && (force || now - last_status >= o.status_interval)) {
-      last_status = now;
-      status(s.stats);
+
+  // Seeds first (each run once, by whichever worker takes it), then, unless
+  // replaying or merging, mutations of the corpus.
+  auto work = [&](NetWorker& w) {
+    std::string mutated;
+    std::string parent;
+    std::string donor;
+    for (;;) {
+      std::unique_lock lock(s.mutex);
+      if (out_of_budget()) return;
+      if (next_seed < seeds.size()) {
+        const size_t i = next_seed++;
+        ++s.started;
+        lock.unlock();
+        execute(w, seeds[i], true, i);
+      } else {
+        if (o.replay_only || o.merge) return;
+        // No session made the corpus: mutate the first seed, or nothing.
+        if (s.queue.empty()) s.queue.push_back(seeds.empty() ? std::string() : seeds.front());
+        const size_t n = s.queue.size();
+        parent = w.rng.Below(2) == 0 && n > 16 ? s.queue[n - 1 - w.rng.Below(16)] : s.queue[w.rng.Below(n)];
+        donor = s.queue[w.rng.Below(n)];
+        ++s.started;
+        lock.unlock();
+        bool ok = false;
+        if (o.use_grammar && w.rng.Below(16) != 0) {
+          ok = w.mutation->Mutate(parent, donor, o.max_size, w.rng.Next(), mutated);
+        }
+        if (!ok) {
+          mutated = parent;
+          ByteMutate(mutated, w.rng, o.max_size);
+        }
+        execute(w, mutated, false, 0);
+      }
+      std::lock_guard relock(s.mutex);
+      report(false);
     }
   };
 
-  for (size_t i = 0; i < seeds.size() && !out_of_budget(); ++i) {
-    execute(seeds[i], true, i);
-    report(false);
+  const cpu_set_t caller_cpus = PinThread(first.cpu);
+  std::vector<std::thread> threads;
+  for (size_t k = 1; k < s.workers.size(); ++k) {
+    threads.emplace_back([&, k] {
+      NetWorker& w = *s.workers[k];
+      PinThread(w.cpu);
+      try {
+        work(w);
+      } catch (...) {
+        w.error = std::current_exception();
+        std::lock_guard lock(s.mutex);
+        worker_failed = true;
+      }
+    });
   }
-  if (s.queue.empty() && !seeds.empty()) s.queue.push_back(seeds.front());
-  if (s.queue.empty()) s.queue.push_back(std::string());
+  try {
+    work(first);
+  } catch (...) {
+    first.error = std::current_exception();
+    std::lock_guard lock(s.mutex);
+    worker_failed = true;
+  }
+  for (std::thread& t : threads) t.join();
+  if (first.cpu >= 0) PinThread(-1, &caller_cpus);
+  for (auto& w : s.workers) {
+    if (w->error) {
+      for (auto& other : s.workers) other->executor->Stop();
+      s.corpus_writer.Flush();
+      std::rethrow_exception(w->error);
+    }
+  }
+  if (s.queue.empty()) s.queue.push_back(seeds.empty() ? std::string() : seeds.front());
 
-  if (o.merge && !out_of_budget()) {
+  if (o.merge && next_seed == seeds.size() && !(stop && stop())) {
     // Every session ran: the kept ones become the corpus.
     s.corpus_writer.Flush();
     const std::filesystem::path corpus = s.Dir("corpus");
@@ -425,31 +583,14 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
     s.stats.merge_before = seeds.size();
     s.stats.merge_after = merged.size();
   }
-  std::string mutated;
-  while (!o.replay_only && !o.merge && !out_of_budget()) {
-    const std::string& parent =
-        rng.Below(2) == 0 && s.queue.size() > 16 ? s.queue[s.queue.size() - 1 - rng.Below(16)]
-                                                : s.queue[rng.Below(s.queue.size())];
-    const std::string& donor = s.queue[rng.Below(s.queue.size())];
-    bool ok = false;
-    if (o.use_grammar && rng.Below(16) != 0) {
-      ok = s.mutation->Mutate(parent, donor, o.max_size, rng.Next(), mutated);
-    }
-    if (!ok) {
-      mutated = parent;
-      ByteMutate(mutated, rng, o.max_size);
-    }
-    std::string input = mutated;
-    execute(input, false, 0);
-    report(false);
-  }
   report(true);
-  s.executor->Stop();
+  for (auto& w : s.workers) w->executor->Stop();
   s.corpus_writer.Flush();
 
   nlohmann::json summary = {
       {"target", s.target.name},
       {"reset", ResetModeName(o.executor.reset)},
+      {"jobs", jobs},
       {"grammar", o.use_grammar},
       {"seed", o.seed},
       {"sessions", s.stats.sessions},

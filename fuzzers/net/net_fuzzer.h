@@ -19,7 +19,8 @@
 // With NetFuzzOptions::merge, corpus/ is replaced by the sessions of the
 // merge (corpus.merge/ is built beside it, then swapped in).
 // Every file is written atomically; a run killed at any moment resumes from
-// its corpus with `iotfuzz net` again.
+// its corpus with `iotfuzz net` again. With NetFuzzOptions::jobs > 1 each
+// worker's server works in server/<worker>/.
 #ifndef IOTFUZZ_FUZZERS_NET_NET_FUZZER_H_
 #define IOTFUZZ_FUZZERS_NET_NET_FUZZER_H_
 
@@ -50,6 +51,11 @@ struct NetFuzzOptions {
   // the output directory's corpus (SwapInDirectory). No mutation.
   bool merge = false;
   size_t max_size = 4096;                // bytes per session input
+  // Parallel workers, each with its own server (own port, own coverage map)
+  // and pinned with it to one CPU; they share the corpus, coverage, response
+  // states and findings. 1: one worker on the calling thread, unpinned, the
+  // run repeatable for a seed. Merges run one.
+  size_t jobs = 1;
   size_t generated_seeds = 16;           // sessions generated from the grammar at start
   std::vector<std::filesystem::path> corpus_dirs;  // extra seeds, read only
   std::filesystem::path out_dir;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -118,6 +119,12 @@ pid_t ServerProcess::Spawn(const ServerLaunch& launch, int control_read, int sta
   }
   if (pid == 0) {
     setpgid(0, 0);
+    if (launch.cpu >= 0) {
+      cpu_set_t cpus;
+      CPU_ZERO(&cpus);
+      CPU_SET(launch.cpu, &cpus);
+      sched_setaffinity(0, sizeof cpus, &cpus);  // a refusal leaves it unpinned
+    }
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -30,6 +30,7 @@ struct ServerLaunch {
   std::vector<std::pair<std::string, std::string>> env;
   std::filesystem::path log_file;     // stdout + stderr, appended
   std::filesystem::path working_dir;  // empty: inherited
+  int cpu = -1;  // >= 0: the server runs on this CPU only (sched_setaffinity)
 };
 
 class ServerProcess {

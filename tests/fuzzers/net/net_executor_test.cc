@@ -564,3 +564,55 @@ TEST_CASE("forkserver: mosquitto refuses a CONNECT with the reserved flag, and s
   fs::remove_all(o.work_dir);
 }
 #endif
+
+TEST_CASE("parallel workers: two demo brokers, each on its own port and CPU, share one corpus and their findings") {
+  NetTarget t = DemoBroker("demo_device_mqtt_server");
+  t.grammar = IOTFUZZ_MQTT_GRAMMAR;
+  t.session = "broker_v311";
+  const fs::path work = WorkDir("jobs");
+  fs::create_directories(work / "seeds");
+  // HUB-1 among the seeds, so that one of the workers meets it for sure.
+  const std::string connect_persistent("\x10\x12\x00\x04MQTT\x04\x00\x00\x3c\x00\x06lock-1", 20);
+  const std::string subscribe("\x82\x06\x00\x01\x00\x01#\x02", 8);
+  std::string publish(std::string("\x34\x2f\x00\x03", 4) + "a/b" + std::string("\x00\x07", 2));
+  publish += std::string(40, 'x');
+  const std::string pubrel("\x62\x02\x00\x07", 4);
+  std::ofstream(work / "seeds" / "hub1", std::ios::binary) << connect_persistent + subscribe + publish + pubrel;
+  NetFuzzOptions fo;
+  fo.executor.reset = ResetMode::kPersistent;
+  fo.seed = 1;
+  fo.jobs = 2;
+  fo.max_sessions = 400;
+  fo.keep_going = true;
+  fo.minimize_budget = 0;
+  fo.corpus_dirs = {work / "seeds"};
+  fo.out_dir = work / "out";
+  NetFuzzer fuzzer(t, fo);
+  NetFuzzStats stats = fuzzer.Run(nullptr, nullptr, nullptr);
+  // The budget is the run's, not each worker's.
+  CHECK(stats.sessions == 400);
+  CHECK(stats.crashes >= 1);
+  CHECK(stats.edges > 50);
+  CHECK(stats.corpus > 1);
+  size_t hub1 = 0;
+  for (const auto& e : fs::directory_iterator(fo.out_dir / "crashes")) {
+    if (e.path().extension() != ".sig") continue;
+    std::ifstream in(e.path());
+    std::string sig((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (sig.find("heap-buffer-overflow") != std::string::npos) ++hub1;
+  }
+  CHECK(hub1 >= 1);
+  // Each worker's server in a directory of its own; both served sessions.
+  for (const char* k : {"0", "1"}) {
+    INFO("server " << k);
+    const fs::path log = fo.out_dir / "server" / k / "server.log";
+    REQUIRE(fs::exists(log));
+    std::ifstream in(log);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(text.find("demo_device_server: ready") != std::string::npos);
+  }
+  std::ifstream summary(fo.out_dir / "summary.json");
+  std::string json((std::istreambuf_iterator<char>(summary)), std::istreambuf_iterator<char>());
+  CHECK(json.find("\"jobs\": 2") != std::string::npos);
+  fs::remove_all(work);
+}
