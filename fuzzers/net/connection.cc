@@ -378,6 +378,13 @@ ServerActivity::Sample ServerActivity::Read() const {
   return s;
 }
 
+bool ServerActivity::Alive() const {
+  Sample s;
+  s.alive = true;
+  ReadState(s);
+  return s.alive;
+}
+
 ServerActivity::Sample ServerActivity::ReadRuns() const {
   Sample s;
   if (schedstat_fd_ < 0) return s;

@@ -146,6 +146,8 @@ class ServerActivity {
     uint64_t runs = 0;       // times scheduled onto a CPU so far
   };
   Sample Read() const;
+  // Whether the process is still there (not a zombie): one /proc read.
+  bool Alive() const;
   // The two halves of Read, in the order Read takes them (the run count,
   // then the state): a caller that sees the run count unchanged since a
   // message was sent can skip the state, which cannot tell it anything yet.

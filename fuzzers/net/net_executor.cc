@@ -364,7 +364,7 @@ ExecResult NetExecutor::ExecuteForkserver(std::string_view input) {
     // the forkserver.
     Settle(activity, runs_before_close,
            result.session.end == SessionResult::End::kCompleted ? milliseconds(50) : options_.timeouts.hang);
-    const bool dead = !activity.Read().alive;
+    const bool dead = !activity.Alive();
     status = server_->ChildStatus(dead ? options_.startup_timeout : milliseconds(0));
   }
   if (!status) {
@@ -422,10 +422,10 @@ ExecResult NetExecutor::ExecutePersistent(std::string_view input) {
   if (server_->forkserver()) {
     // The server is a forkserver child: its status comes from the forkserver.
     status = server_->ChildStatus(milliseconds(0));
-    if (!status && !server_activity_.Read().alive) status = server_->ChildStatus(options_.startup_timeout);
+    if (!status && !server_activity_.Alive()) status = server_->ChildStatus(options_.startup_timeout);
   } else {
     status = server_->TryReap();
-    if (!status && !server_activity_.Read().alive) {
+    if (!status && !server_activity_.Alive()) {
       // Dead (a zombie, or gone): collect its status.
       const auto deadline = Clock::now() + options_.startup_timeout;
       while (!status && Clock::now() < deadline) {
