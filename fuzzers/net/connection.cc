@@ -353,7 +353,11 @@ bool ServerActivity::WaitForSwitch(uint64_t since, std::chrono::microseconds tim
       if (std::chrono::steady_clock::now() >= spin_until) break;
       sched_yield();
     }
+#if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
   }
   for (;;) {
     if (switches() != since) return true;
