@@ -21,6 +21,66 @@ Generator::Generator(const Grammar& grammar, GeneratorLimits limits)
       binder_(grammar) {
   ComputeMinSizes();
   for (const Expr& e : grammar.exprs) has_conditionals_ |= e.kind == ExprKind::kConditional;
+  // Which rules hold conditionals, directly or through the rules they use.
+  rule_has_conditionals_.assign(grammar.rules.size(), false);
+  std::vector<std::vector<RuleId>> uses(grammar.rules.size());
+  for (RuleId r = 0; r < grammar.rules.size(); ++r) {
+    std::vector<ExprId> stack{grammar.rules[r].body};
+    while (!stack.empty()) {
+      ExprId id = stack.back();
+      stack.pop_back();
+      if (id == kNone) continue;
+      const Expr& e = grammar.expr(id);
+      if (e.kind == ExprKind::kConditional) rule_has_conditionals_[r] = true;
+      if (e.kind == ExprKind::kRuleRef && e.rule != kNone) uses[r].push_back(e.rule);
+      stack.insert(stack.end(), e.children.begin(), e.children.end());
+    }
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (RuleId r = 0; r < grammar.rules.size(); ++r) {
+      if (rule_has_conditionals_[r]) continue;
+      for (RuleId used : uses[r]) {
+        if (rule_has_conditionals_[used]) {
+          rule_has_conditionals_[r] = true;
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  // The fields conditions read, then what computes them, transitively.
+  feeds_conditions_.assign(grammar.exprs.size(), false);
+  std::vector<ExprId> fields;
+  for (const Expr& e : grammar.exprs) {
+    if (e.kind != ExprKind::kConditional) continue;
+    std::vector<ConditionId> stack{e.condition};
+    while (!stack.empty()) {
+      ConditionId c = stack.back();
+      stack.pop_back();
+      if (c == kNone) continue;
+      const Condition& cond = grammar.conditions[c];
+      if (cond.kind == ConditionKind::kField) {
+        ExprId field = resolver_.ConditionField(c);
+        if (field != kNone && !feeds_conditions_[field]) {
+          feeds_conditions_[field] = true;
+          fields.push_back(field);
+        }
+      }
+      stack.push_back(cond.lhs);
+      stack.push_back(cond.rhs);
+    }
+  }
+  while (!fields.empty()) {
+    ExprId field = fields.back();
+    fields.pop_back();
+    if (grammar.expr(field).relation.kind == RelationKind::kNone) continue;
+    ExprId target = resolver_.RelationTarget(field);
+    if (target != kNone && !feeds_conditions_[target]) {
+      feeds_conditions_[target] = true;
+      fields.push_back(target);
+    }
+  }
   alphabets_.resize(grammar.exprs.size());
   for (ExprId id = 0; id < grammar.exprs.size(); ++id) {
     const Expr& e = grammar.expr(id);
@@ -266,6 +326,39 @@ NodeId Generator::Gen(Tree& tree, ExprId id, NodeId parent, Rng& rng, uint32_t d
   return node;
 }
 
+void Generator::CollectConditionals(const Tree& tree, std::vector<NodeId>& out) const {
+  // Tree::Reachable's pre-order walk, not entering rule instances that hold
+  // no conditional.
+  out.clear();
+  NodeId id = tree.root();
+  while (id != kNone) {
+    const Node& n = tree.node(id);
+    bool descend = n.first_child != kNone;
+    if (n.expr != kNone) {
+      const Expr& e = g_.expr(n.expr);
+      if (e.kind == ExprKind::kConditional) out.push_back(id);
+      if (e.kind == ExprKind::kRuleRef && e.rule != kNone && !rule_has_conditionals_[e.rule]) descend = false;
+    }
+    if (descend) {
+      id = n.first_child;
+      continue;
+    }
+    while (id != tree.root() && tree.node(id).next_sibling == kNone) id = tree.node(id).parent;
+    id = id == tree.root() ? kNone : tree.node(id).next_sibling;
+  }
+}
+
+bool Generator::MayAffectConditions(const Tree& tree, NodeId node) const {
+  if (!has_conditionals_) return false;
+  // A relation computed from a group (the length of a sequence) reads every
+  // field below it: any ancestor counts.
+  for (NodeId a = node; a != kNone; a = tree.node(a).parent) {
+    ExprId e = tree.node(a).expr;
+    if (e != kNone && feeds_conditions_[e]) return true;
+  }
+  return false;
+}
+
 int Generator::RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget) {
   // Whether `id` still hangs from the root through present nodes.
   auto attached = [&](NodeId id) {
@@ -284,7 +377,7 @@ int Generator::RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget) {
   // A repair can add conditionals of its own, which the next pass sees.
   for (int pass = 0; pass < 16; ++pass) {
     bool changed = false;
-    tree.Reachable(reachable_);
+    CollectConditionals(tree, reachable_);
     // Conditions are read from the tree as it is until a repair changes it.
     serializer_.BeginQueries(tree);
     for (NodeId id : reachable_) {
@@ -292,7 +385,7 @@ int Generator::RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget) {
       if (n.expr == kNone || (n.flags & kRaw)) continue;
       const Expr& e = g_.expr(n.expr);
       if (e.kind != ExprKind::kConditional || IsPresenceControlled(n.expr, e.condition)) continue;
-      if (!attached(id)) continue;  // dropped by an earlier repair in this pass
+      if (changed && !attached(id)) continue;  // dropped by an earlier repair in this pass
       bool should = conditions_.EvaluateUnchanged(tree, id, e.condition);
       bool is = !(n.flags & kAbsent);
       if (should == is) continue;

@@ -62,6 +62,13 @@ class Generator {
   // holds the queries of `tree` as it is then (Serializer::BeginQueries), so
   // an unchanged tree serializes with SerializeQueried.
   int RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget);
+  // Whether changing the value or bytes of `node` (nothing else in the tree)
+  // can change what RepairConditionals decides: `node` or one of its
+  // ancestors is a field some condition reads, directly or through the
+  // relations that compute it (a CoAP option number feeding the delta
+  // nibble that decides the extended delta). False: RepairConditionals
+  // would change nothing.
+  bool MayAffectConditions(const Tree& tree, NodeId node) const;
   Serializer& serializer() { return serializer_; }
 
   // Fewest bytes `expr` can produce (a saturating estimate).
@@ -86,6 +93,8 @@ class Generator {
  private:
   NodeId Gen(Tree& tree, ExprId expr, NodeId parent, Rng& rng, uint32_t depth);
   bool IsPresenceControlled(ExprId conditional, ConditionId cond) const;
+  // The conditional nodes of `tree` in document order.
+  void CollectConditionals(const Tree& tree, std::vector<NodeId>& out) const;
   void ComputeMinSizes();
   void FillBlob(Tree& tree, NodeId node, const Expr& e, Rng& rng);
 
@@ -99,7 +108,9 @@ class Generator {
   std::vector<uint32_t> rule_min_size_;
   int64_t budget_ = 0;  // bytes left in the current generation
   bool has_conditionals_ = false;
-  std::vector<NodeId> reachable_;  // scratch of RepairConditionals
+  std::vector<bool> feeds_conditions_;  // per expression: see MayAffectConditions
+  std::vector<bool> rule_has_conditionals_;  // per rule: holds a conditional, through the rules it uses
+  std::vector<NodeId> reachable_;  // scratch of RepairConditionals: its conditional nodes, in document order
   std::vector<std::vector<uint8_t>> alphabets_;  // per string expression: its bytes in order
   std::string blob_;                // scratch of FillBlob
   std::vector<uint64_t> higher_;    // scratch of virtual fields

@@ -258,4 +258,10 @@ void Serializer::SerializeQueried(const Tree& tree, std::string& out) {
   Emit(tree, tree.root(), out);
 }
 
+size_t Serializer::SerializedSize(const Tree& tree) {
+  if (tree.empty() || tree.root() == kNone) return 0;
+  Prepare(tree);
+  return Size(tree, tree.root());
+}
+
 }  // namespace iotfuzz::grammar

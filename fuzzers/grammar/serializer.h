@@ -45,6 +45,8 @@ class Serializer {
   // Serialize for a tree that has not changed since BeginQueries(tree),
   // reusing what the queries found. The same bytes as Serialize.
   void SerializeQueried(const Tree& tree, std::string& out);
+  // The number of bytes Serialize would append, without writing them.
+  size_t SerializedSize(const Tree& tree);
 
   // Encodings of scalar values, shared with the parser.
   static void EncodeInteger(uint64_t value, uint32_t width, ByteOrder order, std::string& out);

@@ -147,19 +147,7 @@ std::vector<NodeId> Tree::Reachable() const {
 
 void Tree::Reachable(std::vector<NodeId>& out) const {
   out.clear();
-  // Pre-order by links alone: down to the first child, else on to the next
-  // sibling of the nearest ancestor that has one.
-  NodeId id = root_;
-  while (id != kNone) {
-    out.push_back(id);
-    const Node& n = nodes_[id];
-    if (n.first_child != kNone) {
-      id = n.first_child;
-      continue;
-    }
-    while (id != root_ && nodes_[id].next_sibling == kNone) id = nodes_[id].parent;
-    id = id == root_ ? kNone : nodes_[id].next_sibling;
-  }
+  ForEachReachable([&](NodeId id) { out.push_back(id); });
 }
 
 void Tree::Compact() {

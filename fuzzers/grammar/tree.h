@@ -77,6 +77,22 @@ class Tree {
   std::vector<NodeId> Reachable() const;
   // The same into `out` (cleared first), reusing its buffer.
   void Reachable(std::vector<NodeId>& out) const;
+  // Calls `visit(id)` for each of them, in the same order, without a list
+  // (the tree must not change meanwhile).
+  template <typename Visit>
+  void ForEachReachable(Visit&& visit) const {
+    NodeId id = root_;
+    while (id != kNone) {
+      visit(id);
+      const Node& n = nodes_[id];
+      if (n.first_child != kNone) {
+        id = n.first_child;
+        continue;
+      }
+      while (id != root_ && nodes_[id].next_sibling == kNone) id = nodes_[id].parent;
+      id = id == root_ ? kNone : nodes_[id].next_sibling;
+    }
+  }
 
   // Children in order.
   std::vector<NodeId> Children(NodeId id) const;

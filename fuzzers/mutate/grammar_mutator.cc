@@ -105,11 +105,9 @@ NodeId GrammarMutator::PickCandidate(const Tree& tree, Rng& rng, bool (*accept)(
   // probability 1/seen (reservoir sampling), so every candidate is equally likely.
   NodeId pick = kNone;
   uint64_t seen = 0;
-  tree.Reachable(reachable_);
-  for (NodeId id : reachable_) {
-    if (!accept(g_, tree, id)) continue;
-    if (rng.Below(++seen) == 0) pick = id;
-  }
+  tree.ForEachReachable([&](NodeId id) {
+    if (accept(g_, tree, id) && rng.Below(++seen) == 0) pick = id;
+  });
   return pick;
 }
 
@@ -119,7 +117,13 @@ std::vector<NodeId>& GrammarMutator::ChildrenOf(const Tree& tree, NodeId id) {
   return children_;
 }
 
-size_t GrammarMutator::CurrentSize(const Tree& tree, bool queried) {
+size_t GrammarMutator::CurrentSize(const Tree& tree, bool queried, bool emit) {
+  if (!emit) {
+    // A fresh computation: the queries' memo sizes a group that holds its
+    // own length field (an MQTT remaining length) provisionally.
+    known_size_ = serializer_.SerializedSize(tree);
+    return known_size_;
+  }
   scratch_.clear();
   if (queried) {
     generator_.serializer().SerializeQueried(tree, scratch_);
@@ -287,6 +291,7 @@ bool GrammarMutator::ToggleOptional(Tree& tree, Rng& rng) {
 bool GrammarMutator::IntBoundary(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsFreeScalar);
   if (id == kNone) return false;
+  touched_leaf_ = id;
   uint64_t max = Generator::MaxValue(g_.expr(tree.node(id).expr));
   const uint64_t edges[] = {0, 1, max, max - 1, max >> 1, (max >> 1) + 1, 0x7f & max, 0x80 & max, 0xff & max};
   Node& n = tree.node(id);
@@ -298,6 +303,7 @@ bool GrammarMutator::IntBoundary(Tree& tree, Rng& rng) {
 bool GrammarMutator::IntDelta(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsFreeScalar);
   if (id == kNone) return false;
+  touched_leaf_ = id;
   uint64_t max = Generator::MaxValue(g_.expr(tree.node(id).expr));
   Node& n = tree.node(id);
   uint64_t delta = 1 + rng.Below(16);
@@ -309,6 +315,7 @@ bool GrammarMutator::IntDelta(Tree& tree, Rng& rng) {
 bool GrammarMutator::EnumValue(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsChoosableScalar);
   if (id == kNone) return false;
+  touched_leaf_ = id;
   const Expr& e = g_.expr(tree.node(id).expr);
   Node& n = tree.node(id);
   const auto& interesting = e.constraint.interesting;
@@ -325,6 +332,7 @@ bool GrammarMutator::DictionaryToken(Tree& tree, Rng& rng) {
   if (tokens_.empty()) return false;
   NodeId id = PickCandidate(tree, rng, IsBlob);
   if (id == kNone) return false;
+  touched_leaf_ = id;
   const std::string& token = tokens_[rng.Below(tokens_.size())];
   std::string& data = leaf_;
   data.assign(tree.Bytes(id));
@@ -339,6 +347,7 @@ bool GrammarMutator::DictionaryToken(Tree& tree, Rng& rng) {
 bool GrammarMutator::StringLength(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsBlob);
   if (id == kNone) return false;
+  touched_leaf_ = id;
   const Expr& e = g_.expr(tree.node(id).expr);
   std::string& data = leaf_;
   data.assign(tree.Bytes(id));
@@ -367,6 +376,7 @@ bool GrammarMutator::StringLength(Tree& tree, Rng& rng) {
 bool GrammarMutator::ByteHavoc(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, IsLeafWithBytes);
   if (id == kNone) return false;
+  touched_leaf_ = id;
   std::string& data = leaf_;
   data.assign(tree.Bytes(id));
   size_t current = known_size_;
@@ -510,17 +520,25 @@ bool GrammarMutator::BindingLie(Tree& tree, Rng& rng) {
   return true;
 }
 
-bool GrammarMutator::Apply(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor) {
-  CurrentSize(tree);
+bool GrammarMutator::Apply(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor, size_t input_size) {
+  if (input_size == kUnknownSize) {
+    CurrentSize(tree);
+  } else {
+    known_size_ = input_size;
+  }
   return ApplyAndRepair(kind, tree, rng, donor);
 }
 
 bool GrammarMutator::ApplyAndRepair(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor) {
   queried_ = false;
+  touched_leaf_ = kNone;
   bool applied = ApplyUnrepaired(kind, tree, rng, donor);
   // Lies and presence toggles break consistency on purpose; everything else
-  // keeps conditional fields in line with what they depend on.
-  if (applied && kind != MutationKind::kRelationLie && kind != MutationKind::kConstraintLie &&
+  // keeps conditional fields in line with what they depend on. A new value
+  // of a field no condition depends on leaves them as they were: no repair
+  // (so a presence toggle stacked before it stays, as when it comes last).
+  const bool repair_needed = touched_leaf_ == kNone || generator_.MayAffectConditions(tree, touched_leaf_);
+  if (applied && repair_needed && kind != MutationKind::kRelationLie && kind != MutationKind::kConstraintLie &&
       kind != MutationKind::kBindingLie && kind != MutationKind::kToggleOptional) {
     size_t current = known_size_;
     uint32_t budget = static_cast<uint32_t>(options_.max_size > current ? options_.max_size - current : 0);
@@ -599,14 +617,17 @@ bool GrammarMutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector
   for (int attempt = 0; attempt < 32 && done < stacked; ++attempt) {
     MutationKind kind = PickKind(rng);
     if (!ApplyAndRepair(kind, tree, rng, donor)) continue;
-    if (CurrentSize(tree, std::exchange(queried_, false)) > options_.max_size) {
+    // Only the last operation's result is written out (TakeOutput); the
+    // others need their size only.
+    const bool last = done + 1 >= stacked;
+    if (CurrentSize(tree, std::exchange(queried_, false), last) > options_.max_size) {
       tree = backup;  // over the size limit: undo everything and start over
       names.clear();
       done = 0;
       output_ready_ = false;
       continue;
     }
-    output_ready_ = true;
+    output_ready_ = last;
     if (done + 1 < stacked) backup = tree;  // the last operation needs no undo copy
     names.push_back(kind);
     ++done;

@@ -107,8 +107,10 @@ class GrammarMutator {
   // serialize again. False when it is not at hand.
   bool TakeOutput(std::string& out);
 
-  // One operation of the given kind; false when the tree offers no place for it.
-  bool Apply(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor);
+  // One operation of the given kind; false when the tree offers no place for
+  // it. `input_size`: the size of the tree's serialization when the caller
+  // knows it (else the tree is serialized to learn it).
+  bool Apply(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor, size_t input_size = kUnknownSize);
 
   void set_byte_mutator(ByteMutator mutator) { byte_mutator_ = std::move(mutator); }
   void set_max_size(size_t max_size) { options_.max_size = max_size; }
@@ -125,7 +127,9 @@ class GrammarMutator {
   // Serializes `tree` into scratch_ and returns its size. `queried`: the
   // tree has not changed since the generator's RepairConditionals, whose
   // relation answers are reused.
-  size_t CurrentSize(const Tree& tree, bool queried = false);
+  // With `emit`, the serialization is left in scratch_ (TakeOutput hands
+  // it over); without, only its size is computed.
+  size_t CurrentSize(const Tree& tree, bool queried = false, bool emit = false);
   bool SetLeafBytes(Tree& tree, NodeId node, std::string_view data);
   // The children of `id`, in a list reused from call to call (valid until
   // the next call).
@@ -182,6 +186,10 @@ class GrammarMutator {
   std::vector<MutationKind> names_;
   std::string leaf_;
   std::string leaf_copy_;
+  // The one node the last operation changed, when it changed only that
+  // node's value or bytes (integer, enum, dictionary, string length and
+  // byte operations); kNone otherwise.
+  grammar::NodeId touched_leaf_ = grammar::kNone;
 };
 
 }  // namespace iotfuzz::mutate

@@ -145,7 +145,9 @@ bool MutationSession::CrossOver(std::string_view a, std::string_view b, size_t m
   grammar::Tree& candidate = work_tree_;
   for (int attempt = 0; attempt < 4; ++attempt) {
     candidate = tree;
-    if (!mutator_->Apply(MutationKind::kSplice, candidate, rng, &donor)) continue;
+    // The candidate serializes to `a` (a parse is exact; a kept output's
+    // tree serialized to it): its size is known.
+    if (!mutator_->Apply(MutationKind::kSplice, candidate, rng, &donor, a.size())) continue;
     out.clear();
     serializer_->Serialize(candidate, out);
     if (out.size() <= max_size) {

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "fuzzers/grammar/generator.h"
 #include "fuzzers/grammar/grammar_loader.h"
 #include "fuzzers/grammar/input_parser.h"
 #include "fuzzers/grammar/session_binder.h"
@@ -78,6 +79,41 @@ TEST_CASE("Structure-preserving mutations keep every relation true", "[mutate]")
     ++checked;
   }
   CHECK(checked > 300);
+}
+
+TEST_CASE("A new value no condition depends on skips the repair and leaves every conditional in line", "[mutate]") {
+  // The leaf operations of the four protocol grammars: afterwards a repair
+  // finds nothing to change, whether it was skipped (the field feeds no
+  // condition) or ran.
+  const MutationKind leaf_kinds[] = {MutationKind::kIntBoundary, MutationKind::kIntDelta,
+                                     MutationKind::kEnumValue, MutationKind::kDictionaryToken,
+                                     MutationKind::kStringLength, MutationKind::kByteHavoc};
+  for (const char* name : {"coap", "mqtt", "http", "ble_att"}) {
+    INFO(name);
+    Grammar g = LoadGrammarFile(std::string(IOTFUZZ_SOURCE_DIR) + "/grammars/" + name + ".grammar").grammar;
+    GrammarMutator mutator(g);
+    Generator& generator = mutator.generator();
+    Rng rng(47);
+    int applied = 0;
+    size_t feeding = 0, not_feeding = 0;
+    for (int i = 0; i < 300; ++i) {
+      Tree tree = generator.Generate(rng);
+      for (NodeId id : tree.Reachable()) (generator.MayAffectConditions(tree, id) ? feeding : not_feeding)++;
+      MutationKind kind = leaf_kinds[rng.Below(std::size(leaf_kinds))];
+      if (!mutator.Apply(kind, tree, rng, nullptr)) continue;
+      ++applied;
+      Tree check = tree;
+      INFO(MutationName(kind) << " step " << i << "\n" << FormatTree(g, tree));
+      REQUIRE(generator.RepairConditionals(check, rng, 4096) == 0);
+    }
+    CHECK(applied > 150);
+    CHECK(not_feeding > 0);
+    // CoAP's option numbers decide the extended delta fields, MQTT's
+    // CONNECT flags the will and credentials; the conditional fields of
+    // HTTP and ATT are in responses, which the start rule does not build.
+    const std::string protocol = name;
+    if (protocol == "coap" || protocol == "mqtt") CHECK(feeding > 0);
+  }
 }
 
 TEST_CASE("Swapping alternatives reaches an alternative of weight 0", "[mutate]") {
