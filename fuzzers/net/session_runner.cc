@@ -218,10 +218,14 @@ SessionRunner::Wait SessionRunner::AwaitSwitch(ConnectionSet& connections, size_
   const auto start = Clock::now();
   auto last_data = start;
   uint64_t seen = switches_before_send;
+  // The server closed this message's connection. It may still be busy with
+  // what closing it means (a broker publishing the client's will to the
+  // others): the session's other connections stay open until it sleeps.
+  bool closed = false;
   for (;;) {
     Connection& connection = connections.at(current);
-    const bool switched =
-        activity.WaitForSwitch(seen, kSettled, connection.transport() == Transport::kTcp ? connection.fd() : -1);
+    const int hangup_fd = !closed && connection.transport() == Transport::kTcp ? connection.fd() : -1;
+    const bool switched = activity.WaitForSwitch(seen, kSettled, hangup_fd);
     seen = activity.switches();
     // The state first, then the sockets: when it is asleep, everything it
     // wrote before going to sleep is in them.
@@ -229,7 +233,6 @@ SessionRunner::Wait SessionRunner::AwaitSwitch(ConnectionSet& connections, size_
     s.alive = true;
     activity.ReadState(s);
     const auto now = Clock::now();
-    bool closed = false;
     for (size_t k = 0; k < connections.size(); ++k) {
       if (!connections.at(k).open()) continue;
       Connection::ReadResult r = Drain(connections, k);
@@ -243,9 +246,12 @@ SessionRunner::Wait SessionRunner::AwaitSwitch(ConnectionSet& connections, size_
         }
       }
     }
-    if (closed) return Wait::kClosed;
-    if (!s.alive) return Wait::kGone;
-    if (s.sleeping && (switched || now - last_data >= kSettled)) {
+    if (!s.alive) return closed ? Wait::kClosed : Wait::kGone;
+    // Asleep after running for the message; asleep with the connection
+    // closed; or, should a wake-up have gone unseen, asleep for a while
+    // with nothing arriving.
+    if (s.sleeping && (switched || closed || now - last_data >= kSettled)) {
+      if (closed) return Wait::kClosed;
       const auto linger = std::chrono::duration_cast<std::chrono::microseconds>(timeouts_.linger);
       if (linger.count() > 0) {
         std::vector<size_t>& datagrams = inboxes_[current].datagrams;
@@ -260,7 +266,7 @@ SessionRunner::Wait SessionRunner::AwaitSwitch(ConnectionSet& connections, size_
       }
       return Wait::kDone;
     }
-    if (now - start >= timeouts_.hang) return Wait::kHang;
+    if (now - start >= timeouts_.hang) return closed ? Wait::kClosed : Wait::kHang;
   }
 }
 
@@ -300,12 +306,19 @@ SessionRunner::Wait SessionRunner::AwaitAnswer(ConnectionSet& connections, size_
   auto last_data = start;
   bool got_any = false;
   auto poll = std::chrono::microseconds(50);
+  // The server closed this message's connection; with a process to watch,
+  // the other connections stay open until it sleeps (see AwaitSwitch).
+  bool closed = false;
   for (;;) {
     const auto before_read = Clock::now();
     const bool spinning = before_read - last_event < kSpin;
     size_t datagram = 0;
-    Connection::ReadResult r =
-        connection.Read(received, spinning ? std::chrono::microseconds(0) : poll, &datagram);
+    Connection::ReadResult r = Connection::ReadResult::kTimeout;
+    if (!closed) {
+      r = connection.Read(received, spinning ? std::chrono::microseconds(0) : poll, &datagram);
+    } else if (!spinning) {
+      std::this_thread::sleep_for(poll);
+    }
     auto now = Clock::now();
     if (r == Connection::ReadResult::kData) {
       got_any = true;
@@ -314,7 +327,9 @@ SessionRunner::Wait SessionRunner::AwaitAnswer(ConnectionSet& connections, size_
       poll = std::chrono::microseconds(50);
     } else if (r == Connection::ReadResult::kClosed) {
       if (others) ReadOthers(connections, current);
-      return Wait::kClosed;
+      if (!activity.valid()) return Wait::kClosed;
+      closed = true;
+      last_event = now;
     }
     if (others && ReadOthers(connections, current)) {
       got_any = true;
@@ -324,8 +339,9 @@ SessionRunner::Wait SessionRunner::AwaitAnswer(ConnectionSet& connections, size_
       // Not run since the message was sent: while spinning, its state has
       // nothing to tell yet (one /proc read instead of two).
       ServerActivity::Sample s = activity.ReadRuns();
-      if (s.runs != runs_before || !spinning || asleep_since != Clock::time_point{}) activity.ReadState(s);
-      if (!s.alive) return Wait::kGone;
+      if (s.runs != runs_before || !spinning || asleep_since != Clock::time_point{} || closed) activity.ReadState(s);
+      if (!s.alive) return closed ? Wait::kClosed : Wait::kGone;
+      if (closed && s.sleeping) return Wait::kClosed;
       // Asleep since it last ran; or, should a wake-up have gone unseen (the
       // message arrived while it was still busy with the one before), asleep
       // for a while with nothing arriving.
@@ -355,7 +371,7 @@ SessionRunner::Wait SessionRunner::AwaitAnswer(ConnectionSet& connections, size_
       if (got_any && now - last_data >= timeouts_.quiet) return Wait::kDone;
       if (!got_any && now - start >= timeouts_.first_response) return Wait::kDone;
     }
-    if (now - start >= timeouts_.hang) return activity.valid() ? Wait::kHang : Wait::kDone;
+    if (now - start >= timeouts_.hang) return closed ? Wait::kClosed : activity.valid() ? Wait::kHang : Wait::kDone;
     if (spinning) {
       sched_yield();
     } else if (r != Connection::ReadResult::kData) {
