@@ -64,16 +64,9 @@ FieldResolver::FieldResolver(const Grammar& g)
       condition_field_[e.constraint.low_field] = FindVisibleField(g, rule, g.conditions[e.constraint.low_field].path);
     }
     if (e.kind == ExprKind::kConditional && rule != kNone) {
-      std::vector<ConditionId> stack{e.condition};
-      while (!stack.empty()) {
-        ConditionId c = stack.back();
-        stack.pop_back();
-        if (c == kNone) continue;
-        const Condition& cond = g.conditions[c];
+      ForEachCondition(g, e.condition, [&](ConditionId c, const Condition& cond) {
         if (cond.kind == ConditionKind::kField) condition_field_[c] = FindVisibleField(g, rule, cond.path);
-        stack.push_back(cond.lhs);
-        stack.push_back(cond.rhs);
-      }
+      });
     }
   }
 }

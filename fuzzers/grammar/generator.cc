@@ -25,16 +25,10 @@ Generator::Generator(const Grammar& grammar, GeneratorLimits limits)
   rule_has_conditionals_.assign(grammar.rules.size(), false);
   std::vector<std::vector<RuleId>> uses(grammar.rules.size());
   for (RuleId r = 0; r < grammar.rules.size(); ++r) {
-    std::vector<ExprId> stack{grammar.rules[r].body};
-    while (!stack.empty()) {
-      ExprId id = stack.back();
-      stack.pop_back();
-      if (id == kNone) continue;
-      const Expr& e = grammar.expr(id);
+    ForEachExprBelow(grammar, grammar.rules[r].body, [&](ExprId, const Expr& e) {
       if (e.kind == ExprKind::kConditional) rule_has_conditionals_[r] = true;
       if (e.kind == ExprKind::kRuleRef && e.rule != kNone) uses[r].push_back(e.rule);
-      stack.insert(stack.end(), e.children.begin(), e.children.end());
-    }
+    });
   }
   for (bool changed = true; changed;) {
     changed = false;
@@ -54,22 +48,14 @@ Generator::Generator(const Grammar& grammar, GeneratorLimits limits)
   std::vector<ExprId> fields;
   for (const Expr& e : grammar.exprs) {
     if (e.kind != ExprKind::kConditional) continue;
-    std::vector<ConditionId> stack{e.condition};
-    while (!stack.empty()) {
-      ConditionId c = stack.back();
-      stack.pop_back();
-      if (c == kNone) continue;
-      const Condition& cond = grammar.conditions[c];
-      if (cond.kind == ConditionKind::kField) {
-        ExprId field = resolver_.ConditionField(c);
-        if (field != kNone && !feeds_conditions_[field]) {
-          feeds_conditions_[field] = true;
-          fields.push_back(field);
-        }
+    ForEachCondition(grammar, e.condition, [&](ConditionId c, const Condition& cond) {
+      if (cond.kind != ConditionKind::kField) return;
+      ExprId field = resolver_.ConditionField(c);
+      if (field != kNone && !feeds_conditions_[field]) {
+        feeds_conditions_[field] = true;
+        fields.push_back(field);
       }
-      stack.push_back(cond.lhs);
-      stack.push_back(cond.rhs);
-    }
+    });
   }
   while (!fields.empty()) {
     ExprId field = fields.back();

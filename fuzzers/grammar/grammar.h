@@ -292,6 +292,37 @@ struct Grammar {
   const Session* SessionOfRoot(ExprId root) const;
 };
 
+// Calls visit(id, expr) for `root` and every expression below it (not
+// entering the rules that rule references name), depth first.
+template <typename Visit>
+void ForEachExprBelow(const Grammar& g, ExprId root, Visit&& visit) {
+  std::vector<ExprId> stack{root};
+  while (!stack.empty()) {
+    ExprId id = stack.back();
+    stack.pop_back();
+    if (id == kNone) continue;
+    const Expr& e = g.expr(id);
+    visit(id, e);
+    stack.insert(stack.end(), e.children.begin(), e.children.end());
+  }
+}
+
+// Calls visit(id, condition) for `root` and every condition below it (the
+// operands of comparisons, and, or, not), depth first.
+template <typename Visit>
+void ForEachCondition(const Grammar& g, ConditionId root, Visit&& visit) {
+  std::vector<ConditionId> stack{root};
+  while (!stack.empty()) {
+    ConditionId id = stack.back();
+    stack.pop_back();
+    if (id == kNone) continue;
+    const Condition& c = g.conditions[id];
+    visit(id, c);
+    stack.push_back(c.lhs);
+    stack.push_back(c.rhs);
+  }
+}
+
 }  // namespace iotfuzz::grammar
 
 #endif  // IOTFUZZ_FUZZERS_GRAMMAR_GRAMMAR_H_

@@ -202,18 +202,12 @@ class Checker {
     while (!stack.empty()) {
       RuleId r = stack.back();
       stack.pop_back();
-      std::vector<ExprId> exprs{g_.rules[r].body};
-      while (!exprs.empty()) {
-        ExprId id = exprs.back();
-        exprs.pop_back();
-        if (id == kNone) continue;
-        const Expr& e = g_.expr(id);
+      ForEachExprBelow(g_, g_.rules[r].body, [&](ExprId, const Expr& e) {
         if (e.kind == ExprKind::kRuleRef && e.rule != kNone && !seen[e.rule]) {
           seen[e.rule] = true;
           stack.push_back(e.rule);
         }
-        exprs.insert(exprs.end(), e.children.begin(), e.children.end());
-      }
+      });
     }
     for (RuleId r = 0; r < g_.rules.size(); ++r) {
       if (!seen[r]) {

@@ -537,28 +537,26 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
     }
   };
 
+  // A worker that fails (its server cannot be started again) stops the
+  // others; its error is thrown once all have stopped.
+  auto run_worker = [&](NetWorker& w) {
+    try {
+      work(w);
+    } catch (...) {
+      w.error = std::current_exception();
+      std::lock_guard lock(s.mutex);
+      worker_failed = true;
+    }
+  };
   const cpu_set_t caller_cpus = PinThread(first.cpu);
   std::vector<std::thread> threads;
   for (size_t k = 1; k < s.workers.size(); ++k) {
     threads.emplace_back([&, k] {
-      NetWorker& w = *s.workers[k];
-      PinThread(w.cpu);
-      try {
-        work(w);
-      } catch (...) {
-        w.error = std::current_exception();
-        std::lock_guard lock(s.mutex);
-        worker_failed = true;
-      }
+      PinThread(s.workers[k]->cpu);
+      run_worker(*s.workers[k]);
     });
   }
-  try {
-    work(first);
-  } catch (...) {
-    first.error = std::current_exception();
-    std::lock_guard lock(s.mutex);
-    worker_failed = true;
-  }
+  run_worker(first);
   for (std::thread& t : threads) t.join();
   if (first.cpu >= 0) PinThread(-1, &caller_cpus);
   for (auto& w : s.workers) {
