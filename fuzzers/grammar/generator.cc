@@ -313,25 +313,15 @@ NodeId Generator::Gen(Tree& tree, ExprId id, NodeId parent, Rng& rng, uint32_t d
 }
 
 void Generator::CollectConditionals(const Tree& tree, std::vector<NodeId>& out) const {
-  // Tree::Reachable's pre-order walk, not entering rule instances that hold
-  // no conditional.
+  // Not entering rule instances that hold no conditional.
   out.clear();
-  NodeId id = tree.root();
-  while (id != kNone) {
+  tree.ForEachReachable([&](NodeId id) {
     const Node& n = tree.node(id);
-    bool descend = n.first_child != kNone;
-    if (n.expr != kNone) {
-      const Expr& e = g_.expr(n.expr);
-      if (e.kind == ExprKind::kConditional) out.push_back(id);
-      if (e.kind == ExprKind::kRuleRef && e.rule != kNone && !rule_has_conditionals_[e.rule]) descend = false;
-    }
-    if (descend) {
-      id = n.first_child;
-      continue;
-    }
-    while (id != tree.root() && tree.node(id).next_sibling == kNone) id = tree.node(id).parent;
-    id = id == tree.root() ? kNone : tree.node(id).next_sibling;
-  }
+    if (n.expr == kNone) return true;
+    const Expr& e = g_.expr(n.expr);
+    if (e.kind == ExprKind::kConditional) out.push_back(id);
+    return !(e.kind == ExprKind::kRuleRef && e.rule != kNone && !rule_has_conditionals_[e.rule]);
+  });
 }
 
 bool Generator::MayAffectConditions(const Tree& tree, NodeId node) const {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "fuzzers/grammar/grammar.h"
@@ -78,14 +79,20 @@ class Tree {
   // The same into `out` (cleared first), reusing its buffer.
   void Reachable(std::vector<NodeId>& out) const;
   // Calls `visit(id)` for each of them, in the same order, without a list
-  // (the tree must not change meanwhile).
+  // (the tree must not change meanwhile). A visit that returns bool skips
+  // the node's subtree by returning false.
   template <typename Visit>
   void ForEachReachable(Visit&& visit) const {
     NodeId id = root_;
     while (id != kNone) {
-      visit(id);
+      bool descend = true;
+      if constexpr (std::is_same_v<decltype(visit(id)), bool>) {
+        descend = visit(id);
+      } else {
+        visit(id);
+      }
       const Node& n = nodes_[id];
-      if (n.first_child != kNone) {
+      if (descend && n.first_child != kNone) {
         id = n.first_child;
         continue;
       }

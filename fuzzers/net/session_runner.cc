@@ -252,22 +252,29 @@ SessionRunner::Wait SessionRunner::AwaitSwitch(ConnectionSet& connections, size_
     // with nothing arriving.
     if (s.sleeping && (switched || closed || now - last_data >= kSettled)) {
       if (closed) return Wait::kClosed;
-      const auto linger = std::chrono::duration_cast<std::chrono::microseconds>(timeouts_.linger);
-      if (linger.count() > 0) {
-        std::vector<size_t>& datagrams = inboxes_[current].datagrams;
-        for (;;) {
-          size_t datagram = 0;
-          Connection::ReadResult more = connection.Read(inboxes_[current].received, linger, &datagram);
-          if (more == Connection::ReadResult::kClosed) return Wait::kClosed;
-          if (more != Connection::ReadResult::kData) break;
-          if (transport_ == Transport::kUdp) datagrams.push_back(datagram);
-        }
-        if (connections.size() > 1) ReadOthers(connections, current);
-      }
-      return Wait::kDone;
+      // Every connection was just read: only a replay's linger has more to wait for.
+      return timeouts_.linger.count() > 0 ? Linger(connections, current) : Wait::kDone;
     }
     if (now - start >= timeouts_.hang) return closed ? Wait::kClosed : Wait::kHang;
   }
+}
+
+SessionRunner::Wait SessionRunner::Linger(ConnectionSet& connections, size_t current) {
+  const auto linger = std::chrono::duration_cast<std::chrono::microseconds>(timeouts_.linger);
+  Inbox& inbox = inboxes_[current];
+  Wait wait = Wait::kDone;
+  for (;;) {
+    size_t datagram = 0;
+    Connection::ReadResult more = connections.at(current).Read(inbox.received, linger, &datagram);
+    if (more == Connection::ReadResult::kClosed) {
+      wait = Wait::kClosed;
+      break;
+    }
+    if (more != Connection::ReadResult::kData) break;
+    if (transport_ == Transport::kUdp) inbox.datagrams.push_back(datagram);
+  }
+  if (connections.size() > 1) ReadOthers(connections, current);
+  return wait;
 }
 
 SessionRunner::Wait SessionRunner::AwaitAnswer(ConnectionSet& connections, size_t current,
@@ -354,18 +361,7 @@ SessionRunner::Wait SessionRunner::AwaitAnswer(ConnectionSet& connections, size_
                            now - last_data >= kSettled;
       if ((s.sleeping && s.runs > runs_before) || settled) {
         // Done with the message: what it sent is in our socket already.
-        const auto linger = std::chrono::duration_cast<std::chrono::microseconds>(timeouts_.linger);
-        for (;;) {
-          Connection::ReadResult more = connection.Read(received, linger, &datagram);
-          if (more == Connection::ReadResult::kClosed) {
-            if (others) ReadOthers(connections, current);
-            return Wait::kClosed;
-          }
-          if (more != Connection::ReadResult::kData) break;
-          if (transport_ == Transport::kUdp) datagrams.push_back(datagram);
-        }
-        if (others) ReadOthers(connections, current);
-        return Wait::kDone;
+        return Linger(connections, current);
       }
     } else if (r != Connection::ReadResult::kData) {
       if (got_any && now - last_data >= timeouts_.quiet) return Wait::kDone;

@@ -128,6 +128,10 @@ class SessionRunner {
   Wait AwaitAnswer(ConnectionSet& connections, size_t current, const ServerActivity& activity, uint64_t mark);
   Wait AwaitSwitch(ConnectionSet& connections, size_t current, const ServerActivity& activity,
                    uint64_t switches_before_send);
+  // After the server is done with a message: reads its connection until
+  // nothing has arrived for timeouts_.linger (0: what is there now), then
+  // what the other connections hold.
+  Wait Linger(ConnectionSet& connections, size_t current);
   // Appends what connection `k` holds without waiting; kClosed marks it
   // closed.
   Connection::ReadResult Drain(ConnectionSet& connections, size_t k);
