@@ -14,8 +14,12 @@ set(IOTFUZZ_ASAN_UBSAN_FLAGS
     -g)
 
 add_library(iotfuzz_asan_ubsan INTERFACE)
-target_compile_options(iotfuzz_asan_ubsan INTERFACE ${IOTFUZZ_ASAN_UBSAN_FLAGS})
-target_link_options(iotfuzz_asan_ubsan INTERFACE -fsanitize=address,undefined)
+if(IOTFUZZ_SANITIZERS)
+  target_compile_options(iotfuzz_asan_ubsan INTERFACE ${IOTFUZZ_ASAN_UBSAN_FLAGS})
+  target_link_options(iotfuzz_asan_ubsan INTERFACE -fsanitize=address,undefined)
+else()
+  target_compile_options(iotfuzz_asan_ubsan INTERFACE -fno-omit-frame-pointer -g)
+endif()
 add_library(iotfuzz::asan_ubsan ALIAS iotfuzz_asan_ubsan)
 
 add_library(iotfuzz_libfuzzer INTERFACE)

@@ -40,6 +40,7 @@ struct TargetOptions {
   bool reconnect = false;
   bool no_reconnect = false;
   std::string server_watch = "switches";
+  std::string server_binary;
 
   void Register(CLI::App* sub) {
     sub->add_option("server", server, "Network target of this build (iotfuzz list shows them)");
@@ -59,6 +60,11 @@ struct TargetOptions {
         ->check(CLI::IsMember({"forkserver", "persistent", "none"}));
     sub->add_flag("--allow-remote", allow_remote, "Allow --target to be a non-loopback address");
     sub->add_flag("--uninstrumented", plain, "Use the server build without AFL++ coverage (black-box)");
+    sub->add_option("--server-binary", server_binary,
+                    "Run this build of the target's server program instead of the build tree's: built with "
+                    "AFL++ (coverage, forkserver) unless --uninstrumented; for example one built without "
+                    "sanitizers (cmake -DIOTFUZZ_SANITIZERS=OFF, docs/network-mode.md)")
+        ->type_name("FILE");
     CLI::Option* on = sub->add_flag(
         "--reconnect", reconnect,
         "When the server closes a connection before the session's last message, open a new one for the next "
@@ -121,7 +127,14 @@ struct TargetOptions {
     t.reconnect = entry->reconnect;
     t.source_dir = manifest.source_dir;
     bool have_afl = !entry->afl_binary.empty() && fs::exists(entry->afl_binary);
-    if (have_afl && !plain) {
+    if (!server_binary.empty()) {
+      std::error_code ec;
+      if (!fs::is_regular_file(server_binary, ec) || access(server_binary.c_str(), X_OK) != 0) {
+        throw Error::Format("--server-binary {}: expected an executable file", server_binary);
+      }
+      t.binary = fs::absolute(server_binary);
+      t.instrumented = !plain;
+    } else if (have_afl && !plain) {
       t.binary = entry->afl_binary;
       t.instrumented = true;
     } else {

@@ -9,9 +9,11 @@
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fmt/format.h>
 #include <thread>
@@ -272,6 +274,33 @@ void Connection::Close() {
   fd_ = -1;
 }
 
+namespace {
+
+// Whether the kernel marks a switch out that left the task runnable
+// (PERF_RECORD_MISC_SWITCH_OUT_PREEMPT, Linux 4.17).
+bool KernelMarksPreemption() {
+  utsname u{};
+  if (uname(&u) != 0) return false;
+  unsigned major = 0, minor = 0;
+  if (std::sscanf(u.release, "%u.%u", &major, &minor) != 2) return false;
+  return major > 4 || (major == 4 && minor >= 17);
+}
+
+// Maps a perf event's control page and one page of records, read-only: the
+// kernel then overwrites old records instead of stopping when the ring is
+// full, and data_head keeps growing. nullptr when it cannot.
+void* MapEvent(int fd, size_t size) {
+  void* map = mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+  return map == MAP_FAILED ? nullptr : map;
+}
+
+long OpenEvent(perf_event_attr& attr, pid_t pid) {
+  attr.size = sizeof attr;
+  return syscall(SYS_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+}  // namespace
+
 ServerActivity::ServerActivity(pid_t pid, bool switch_events) {
   stat_fd_ = open(fmt::format("/proc/{}/stat", pid).c_str(), O_RDONLY | O_CLOEXEC);
   schedstat_fd_ = open(fmt::format("/proc/{}/schedstat", pid).c_str(), O_RDONLY | O_CLOEXEC);
@@ -280,28 +309,47 @@ ServerActivity::ServerActivity(pid_t pid, bool switch_events) {
     return;
   }
   if (!switch_events) return;
-  // One record per switch away from the CPU (sample_period 1) and a wake-up
-  // for each (wakeup_events 1). The buffer is mapped read-only: the kernel
-  // then overwrites old records instead of stopping when it is full, and
-  // data_head keeps growing, which is all that is read here.
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  // One sample per switch away from the CPU (sample_period 1) and a
+  // wake-up for each (wakeup_events 1).
   perf_event_attr attr{};
-  attr.size = sizeof attr;
   attr.type = PERF_TYPE_SOFTWARE;
   attr.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
   attr.sample_period = 1;
   attr.wakeup_events = 1;
-  long fd = syscall(SYS_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+  long fd = OpenEvent(attr, pid);
   if (fd < 0) return;  // not allowed here (perf_event_paranoid), or no perf events: /proc only
   event_fd_ = static_cast<int>(fd);
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   event_map_size_ = page * 2;  // the control page and one data page
-  void* map = mmap(nullptr, event_map_size_, PROT_READ, MAP_SHARED, event_fd_, 0);
-  if (map == MAP_FAILED) {
+  event_page_ = MapEvent(event_fd_, event_map_size_);
+  if (event_page_ == nullptr) {
     close(event_fd_);
     event_fd_ = -1;
     return;
   }
-  event_page_ = map;
+  if (!KernelMarksPreemption()) return;
+  // Every switch in and out as an 8-byte PERF_RECORD_SWITCH (a dummy
+  // event: nothing else is recorded). Nothing polls this one: the default
+  // watermark (half the ring) keeps its wake-ups rare.
+  perf_event_attr records{};
+  records.type = PERF_TYPE_SOFTWARE;
+  records.config = PERF_COUNT_SW_DUMMY;
+  records.context_switch = 1;
+  fd = OpenEvent(records, pid);
+  if (fd < 0) return;
+  record_fd_ = static_cast<int>(fd);
+  record_map_size_ = page * 2;
+  record_page_ = MapEvent(record_fd_, record_map_size_);
+  if (record_page_ == nullptr) {
+    close(record_fd_);
+    record_fd_ = -1;
+    return;
+  }
+  const auto* control = static_cast<const perf_event_mmap_page*>(record_page_);
+  // data_offset and data_size are 0 on kernels before 4.1.
+  const size_t offset = control->data_offset != 0 ? control->data_offset : page;
+  record_data_size_ = control->data_size != 0 ? control->data_size : page;
+  record_data_ = static_cast<const char*>(record_page_) + offset;
 }
 
 void ServerActivity::CloseAll() {
@@ -309,9 +357,12 @@ void ServerActivity::CloseAll() {
   if (schedstat_fd_ >= 0) close(schedstat_fd_);
   if (event_page_ != nullptr) munmap(event_page_, event_map_size_);
   if (event_fd_ >= 0) close(event_fd_);
-  stat_fd_ = schedstat_fd_ = event_fd_ = -1;
-  event_page_ = nullptr;
-  event_map_size_ = 0;
+  if (record_page_ != nullptr) munmap(record_page_, record_map_size_);
+  if (record_fd_ >= 0) close(record_fd_);
+  stat_fd_ = schedstat_fd_ = event_fd_ = record_fd_ = -1;
+  event_page_ = record_page_ = nullptr;
+  event_map_size_ = record_map_size_ = record_data_size_ = 0;
+  record_data_ = nullptr;
 }
 
 ServerActivity::ServerActivity(ServerActivity&& other) noexcept { *this = std::move(other); }
@@ -324,6 +375,11 @@ ServerActivity& ServerActivity::operator=(ServerActivity&& other) noexcept {
     event_fd_ = std::exchange(other.event_fd_, -1);
     event_page_ = std::exchange(other.event_page_, nullptr);
     event_map_size_ = std::exchange(other.event_map_size_, 0);
+    record_fd_ = std::exchange(other.record_fd_, -1);
+    record_page_ = std::exchange(other.record_page_, nullptr);
+    record_map_size_ = std::exchange(other.record_map_size_, 0);
+    record_data_ = std::exchange(other.record_data_, nullptr);
+    record_data_size_ = std::exchange(other.record_data_size_, 0);
   }
   return *this;
 }
@@ -331,11 +387,36 @@ ServerActivity& ServerActivity::operator=(ServerActivity&& other) noexcept {
 ServerActivity::~ServerActivity() { CloseAll(); }
 
 uint64_t ServerActivity::switches() const {
-  if (event_page_ == nullptr) return 0;
   // data_head counts the bytes of records written so far (every record the
   // same size): it changes exactly when the server has switched.
-  const auto* page = static_cast<const perf_event_mmap_page*>(event_page_);
-  return __atomic_load_n(&page->data_head, __ATOMIC_ACQUIRE);
+  const void* control = record_page_ != nullptr ? record_page_ : event_page_;
+  if (control == nullptr) return 0;
+  return __atomic_load_n(&static_cast<const perf_event_mmap_page*>(control)->data_head, __ATOMIC_ACQUIRE);
+}
+
+ServerActivity::LastSwitch ServerActivity::ReadLastSwitch(uint64_t* head) const {
+  const auto* control = static_cast<const perf_event_mmap_page*>(record_page_);
+  constexpr uint64_t kRecord = sizeof(perf_event_header);
+  for (;;) {
+    const uint64_t h = __atomic_load_n(&control->data_head, __ATOMIC_ACQUIRE);
+    if (head != nullptr) *head = h;
+    if (h < kRecord) return LastSwitch::kNone;
+    perf_event_header record;
+    std::memcpy(&record, record_data_ + ((h - kRecord) & (record_data_size_ - 1)), sizeof record);
+    // Overwritten while it was copied: only after a whole ring of switches.
+    if (__atomic_load_n(&control->data_head, __ATOMIC_ACQUIRE) - h >= record_data_size_ - kRecord) continue;
+    if (record.type != PERF_RECORD_SWITCH || record.size != kRecord) return LastSwitch::kNone;
+    if ((record.misc & PERF_RECORD_MISC_SWITCH_OUT) == 0) return LastSwitch::kIn;
+    return (record.misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT) != 0 ? LastSwitch::kOutRunnable
+                                                                    : LastSwitch::kOutBlocked;
+  }
+}
+
+bool ServerActivity::SwitchedOutSince(uint64_t since) const {
+  if (record_page_ == nullptr) return switches() != since;
+  uint64_t head = 0;
+  const LastSwitch last = ReadLastSwitch(&head);
+  return head != since && (last == LastSwitch::kOutRunnable || last == LastSwitch::kOutBlocked);
 }
 
 bool ServerActivity::WaitForSwitch(uint64_t since, std::chrono::microseconds timeout, int hangup_fd) const {
@@ -348,7 +429,7 @@ bool ServerActivity::WaitForSwitch(uint64_t since, std::chrono::microseconds tim
   // poll().
   const auto spin_until = start + std::min(timeout, kSwitchSpin);
   for (unsigned round = 1;; ++round) {
-    if (switches() != since) return true;
+    if (SwitchedOutSince(since)) return true;
     if (round % 64 == 0) {
       if (std::chrono::steady_clock::now() >= spin_until) break;
       sched_yield();
@@ -360,17 +441,33 @@ bool ServerActivity::WaitForSwitch(uint64_t since, std::chrono::microseconds tim
 #endif
   }
   for (;;) {
-    if (switches() != since) return true;
+    if (SwitchedOutSince(since)) return true;
     const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
-    // Readable once per wake-up the kernel sent since the last poll (a stale
-    // one makes one extra round), hung up when the server has exited.
+    // The sampling event is readable once per wake-up the kernel sent since
+    // the last poll (a stale one makes one extra round), hung up when the
+    // server has exited. Its wake-up for a switch out comes after the
+    // switch's record.
     pollfd p[2] = {{event_fd_, POLLIN, 0}, {hangup_fd, POLLRDHUP, 0}};
     timespec ts{static_cast<time_t>(left.count() / 1000000000), static_cast<long>(left.count() % 1000000000)};
     int rc = ppoll(p, hangup_fd >= 0 ? 2 : 1, &ts, nullptr);
-    if (rc < 0 && errno != EINTR) return switches() != since;
-    if (rc > 0 && ((p[0].revents & (POLLHUP | POLLERR)) != 0 || p[1].revents != 0)) return switches() != since;
+    if (rc < 0 && errno != EINTR) return SwitchedOutSince(since);
+    if (rc > 0 && ((p[0].revents & (POLLHUP | POLLERR)) != 0 || p[1].revents != 0)) return SwitchedOutSince(since);
   }
+}
+
+ServerActivity::Sample ServerActivity::State() const {
+  Sample s;
+  s.alive = true;
+  if (record_page_ != nullptr) {
+    const LastSwitch last = ReadLastSwitch();
+    if (last != LastSwitch::kNone) {
+      s.sleeping = last == LastSwitch::kOutBlocked;
+      return s;
+    }
+  }
+  ReadState(s);
+  return s;
 }
 
 ServerActivity::Sample ServerActivity::Read() const {

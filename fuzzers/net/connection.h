@@ -124,10 +124,15 @@ class ConnectionSet {
 //
 // Where the kernel allows it (perf_event_open on the server: root, or
 // perf_event_paranoid <= 2 for one's own processes), the server's context
-// switches are also watched through a software perf event: each time the
-// server leaves the CPU the kernel writes a record into a ring buffer mapped
-// here, so the number of switches is read from memory, and a switch can be
-// waited for with poll() instead of polling /proc in a loop.
+// switches are also watched through perf events, read from ring buffers
+// mapped here: no system call per look.
+//  - A software event sampling each switch away from the CPU wakes a
+//    poll() on it.
+//  - From Linux 4.17, a second event records every switch, in and out, and
+//    whether a switch out left the server runnable (preempted, yielding) or
+//    blocked. The last record tells whether the server is asleep now, so
+//    /proc is read only to tell whether it is alive. Blocked means blocked
+//    in any wait, disk I/O ('D') included, where /proc's state 'S' does not.
 class ServerActivity {
  public:
   ServerActivity() = default;
@@ -154,14 +159,23 @@ class ServerActivity {
   // ReadRuns sets `alive` false when the process is gone.
   Sample ReadRuns() const;
   void ReadState(Sample& sample) const;
+  // Whether the server is asleep now: from its last recorded switch when
+  // switches are recorded (no system call; `alive` is then true without
+  // being checked: a server that died looks asleep, ask Alive() when it
+  // matters), otherwise ReadState.
+  Sample State() const;
 
   // Whether context switches are watched (see above).
   bool watches_switches() const { return event_page_ != nullptr; }
-  // Times the server has left the CPU since the watch began: a counter that
-  // only grows (0 without a watch). No system call.
+  // Whether they are recorded too, telling sleep from preemption.
+  bool records_switches() const { return record_page_ != nullptr; }
+  // A mark that changes each time the server leaves the CPU (and, when
+  // switches are recorded, each time it comes back): a counter that only
+  // grows (0 without a watch). No system call.
   uint64_t switches() const;
-  // Waits until switches() differs from `since`, or `timeout` passes, or the
-  // server exits. Returns whether it switched.
+  // Waits until the server has left the CPU since the mark `since` and is
+  // off it still (asleep or preempted), or `timeout` passes, or the server
+  // exits. Returns whether it switched.
   // With `hangup_fd` (a TCP socket), returns early (false) once the
   // server has closed that connection.
   bool WaitForSwitch(uint64_t since, std::chrono::microseconds timeout, int hangup_fd = -1) const;
@@ -176,6 +190,17 @@ class ServerActivity {
   int event_fd_ = -1;
   void* event_page_ = nullptr;  // the perf ring buffer's control page
   size_t event_map_size_ = 0;
+  // The switch records (Linux >= 4.17), or -1 / nullptr.
+  int record_fd_ = -1;
+  void* record_page_ = nullptr;
+  size_t record_map_size_ = 0;
+  const char* record_data_ = nullptr;  // the records' ring
+  size_t record_data_size_ = 0;        // a power of two
+
+  enum class LastSwitch { kNone, kIn, kOutRunnable, kOutBlocked };
+  LastSwitch ReadLastSwitch(uint64_t* head = nullptr) const;
+  // Off the CPU since `since` (see WaitForSwitch), without waiting.
+  bool SwitchedOutSince(uint64_t since) const;
 };
 
 }  // namespace iotfuzz::net

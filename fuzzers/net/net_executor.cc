@@ -280,15 +280,18 @@ void NetExecutor::Settle(const ServerActivity& activity, std::optional<uint64_t>
     uint64_t seen = runs_before.value_or(activity.switches());
     bool switched = !runs_before.has_value();
     for (;;) {
-      ServerActivity::Sample s;
-      s.alive = true;
-      activity.ReadState(s);
+      ServerActivity::Sample s = activity.State();
       if (!s.alive) return;
       const auto now = Clock::now();
       if (s.sleeping && (switched || now - start >= kNotWoken)) return;
       if (now >= deadline) return;
       const auto wait = std::min<Clock::duration>(deadline - now, kNotWoken);
-      switched = activity.WaitForSwitch(seen, std::chrono::duration_cast<std::chrono::microseconds>(wait)) || switched;
+      const bool now_switched =
+          activity.WaitForSwitch(seen, std::chrono::duration_cast<std::chrono::microseconds>(wait));
+      // A server that died looks asleep in switch records; its watch ends
+      // without a switch.
+      if (!now_switched && activity.records_switches() && !activity.Alive()) return;
+      switched = now_switched || switched;
       seen = activity.switches();
     }
   }

@@ -163,14 +163,12 @@ bool SessionRunner::WaitAsleep(const ServerActivity& activity) {
   auto pause = std::chrono::microseconds(10);
   for (;;) {
     const uint64_t switches = activity.switches();
-    ServerActivity::Sample s;
-    s.alive = true;
-    activity.ReadState(s);
+    ServerActivity::Sample s = activity.State();
     if (!s.alive) return false;
     if (s.sleeping) return true;
     if (Clock::now() >= deadline) return true;  // busy: the message's wait decides
     if (activity.watches_switches()) {
-      activity.WaitForSwitch(switches, std::chrono::microseconds(500));
+      if (!activity.WaitForSwitch(switches, std::chrono::microseconds(500)) && !activity.Alive()) return false;
     } else {
       timespec ts{0, static_cast<long>(pause.count() * 1000)};
       nanosleep(&ts, nullptr);
@@ -229,15 +227,15 @@ SessionRunner::Wait SessionRunner::AwaitSwitch(ConnectionSet& connections, size_
     seen = activity.switches();
     // The state first, then the sockets: when it is asleep, everything it
     // wrote before going to sleep is in them.
-    ServerActivity::Sample s;
-    s.alive = true;
-    activity.ReadState(s);
+    ServerActivity::Sample s = activity.State();
     const auto now = Clock::now();
+    bool any_closed = false;
     for (size_t k = 0; k < connections.size(); ++k) {
       if (!connections.at(k).open()) continue;
       Connection::ReadResult r = Drain(connections, k);
       if (r == Connection::ReadResult::kData) last_data = now;
       if (r == Connection::ReadResult::kClosed) {
+        any_closed = true;
         if (k == current) {
           closed = true;
         } else {
@@ -246,6 +244,10 @@ SessionRunner::Wait SessionRunner::AwaitSwitch(ConnectionSet& connections, size_
         }
       }
     }
+    // From switch records, a server that died looks asleep. Dying closes
+    // its connections, and the watch ends without a switch: only then is
+    // /proc asked.
+    if (activity.records_switches() && (!switched || any_closed || closed)) s.alive = activity.Alive();
     if (!s.alive) return closed ? Wait::kClosed : Wait::kGone;
     // Asleep after running for the message; asleep with the connection
     // closed; or, should a wake-up have gone unseen, asleep for a while

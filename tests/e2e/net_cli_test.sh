@@ -3,7 +3,7 @@
 # MQTT broker: a bounded, seeded campaign finds the planted bug HUB-1; the
 # crashing session replays to the same crash, and its minimized session too;
 # the run resumes from its corpus; a non-loopback target is refused without
-# --allow-remote. The validation gaps COAP-3 and HTTP-3 replay as "invalid
+# --allow-remote; --server-binary runs another build of the server. The validation gaps COAP-3 and HTTP-3 replay as "invalid
 # input accepted" on the demo's CoAP and HTTP servers. HUB-3, which needs a
 # subscriber and a publisher, is found over two connections.
 #   net_cli_test.sh IOTFUZZ RESET MAX_SESSIONS
@@ -113,4 +113,21 @@ status=$?
 set -e
 [ "$status" -eq 1 ] || fail "a non-loopback target gave exit status $status, expected 1"
 grep -q -- "--allow-remote" "$work/remote.txt" || fail "the refusal does not name --allow-remote"
+# --server-binary runs another build of the target's server program: here the
+# build tree's own AFL++ binary, copied elsewhere; a missing one is refused.
+server_copy=$work/server-copy/demo_device_server_afl
+mkdir -p "$(dirname "$server_copy")"
+cp "$(dirname "$iotfuzz")/demo_device_server_afl" "$server_copy"
+status=0
+"$iotfuzz" net demo_device_mqtt_server --server-binary "$server_copy" --reset forkserver --sessions 30 --seed 1 \
+  --out "$work/copy" >"$work/copy.txt" 2>&1 || status=$?
+[ "$status" -eq 0 ] || [ "$status" -eq 2 ] || { cat "$work/copy.txt"; fail "--server-binary run exited $status"; }
+read -r sessions edges < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["sessions"], d["edges"])' \
+  "$work/copy/summary.json")
+[ "$sessions" -eq 30 ] && [ "$edges" -gt 0 ] || fail "--server-binary run: $sessions sessions, $edges edges"
+status=0
+"$iotfuzz" net demo_device_mqtt_server --server-binary "$work/missing" --sessions 1 --out "$work/missing-run" \
+  >/dev/null 2>"$work/missing.txt" || status=$?
+[ "$status" -eq 1 ] || fail "a missing --server-binary gave exit status $status, expected 1"
+grep -q "$work/missing: expected an executable file" "$work/missing.txt" || fail "the refusal does not name the file"
 echo "PASS"

@@ -4,6 +4,7 @@
 // coverage, sessions over two connections and the planted bugs HUB-1 to
 // HUB-3.
 #include <catch2/catch.hpp>
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -149,6 +150,65 @@ TEST_CASE("the server's context switches: counted, waited for, and the wait ends
   CHECK(WIFEXITED(status));
   // Gone: no longer alive.
   CHECK_FALSE(activity.Read().alive);
+}
+
+TEST_CASE("switch records tell a server asleep from one preempted while busy") {
+  // The child shares this thread's CPU: while it computes, this thread
+  // waking up takes the CPU from it, and it is switched out runnable.
+  cpu_set_t saved;
+  REQUIRE(sched_getaffinity(0, sizeof saved, &saved) == 0);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(sched_getcpu(), &one);
+  REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);
+  int to_child[2];
+  REQUIRE(pipe(to_child) == 0);
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // Blocks reading; each byte makes it compute for 300 ms.
+    close(to_child[1]);
+    char c;
+    while (read(to_child[0], &c, 1) == 1) {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+      volatile uint64_t n = 0;
+      while (std::chrono::steady_clock::now() < until) n = n + 1;
+    }
+    _exit(0);
+  }
+  close(to_child[0]);
+  ServerActivity activity(child);
+  if (!activity.records_switches()) {
+    WARN("switches not recorded here (no perf events, or Linux < 4.17): /proc tells the state");
+  } else {
+    // Asleep in read() at first (from /proc before any switch is recorded).
+    ServerActivity::Sample s;
+    for (int i = 0; i < 50 && !(s = activity.State()).sleeping; ++i) usleep(1000);
+    REQUIRE(s.sleeping);
+    const uint64_t mark = activity.switches();
+    REQUIRE(write(to_child[1], "x", 1) == 1);
+    usleep(50000);  // it computes meanwhile; this wake-up preempts it
+    CHECK(activity.switches() != mark);
+    s = activity.State();
+    CHECK(s.alive);
+    CHECK_FALSE(s.sleeping);
+    ServerActivity::Sample proc;
+    proc.alive = true;
+    activity.ReadState(proc);
+    CHECK_FALSE(proc.sleeping);  // 'R' in /proc too
+    // Done computing, it blocks in read() again: asleep in both.
+    for (int i = 0; i < 100 && !(s = activity.State()).sleeping; ++i) {
+      activity.WaitForSwitch(activity.switches(), std::chrono::microseconds(20000));
+    }
+    CHECK(s.sleeping);
+    activity.ReadState(proc);
+    CHECK(proc.sleeping);
+  }
+  close(to_child[1]);
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  REQUIRE(sched_setaffinity(0, sizeof saved, &saved) == 0);
 }
 
 TEST_CASE("a value bound from a response is used in a later message") {
