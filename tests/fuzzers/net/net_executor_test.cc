@@ -85,22 +85,36 @@ NetTarget TestServer() {
   return t;
 }
 
-}  // namespace
-
-TEST_CASE("the server's context switches: counted, waited for, and the wait ends when it exits") {
-  int to_child[2];
-  REQUIRE(pipe(to_child) == 0);
+// A child process standing in for a server: it blocks reading a pipe, and
+// for each byte read computes for `busy` (0: not at all) before blocking
+// again; end of input ends it. Returns its pid, and the pipe's write end in
+// `to_child`.
+pid_t ForkPipeReader(std::chrono::milliseconds busy, int& to_child) {
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
   pid_t child = fork();
   REQUIRE(child >= 0);
   if (child == 0) {
-    // Blocks reading; each byte wakes it once; end of input ends it.
-    close(to_child[1]);
+    close(fds[1]);
     char c;
-    while (read(to_child[0], &c, 1) == 1) {
+    while (read(fds[0], &c, 1) == 1) {
+      const auto until = std::chrono::steady_clock::now() + busy;
+      volatile uint64_t n = 0;
+      while (std::chrono::steady_clock::now() < until) n = n + 1;
     }
     _exit(0);
   }
-  close(to_child[0]);
+  close(fds[0]);
+  to_child = fds[1];
+  return child;
+}
+
+}  // namespace
+
+TEST_CASE("the server's context switches: counted, waited for, and the wait ends when it exits") {
+  // Each byte wakes it once.
+  int to_child = -1;
+  pid_t child = ForkPipeReader(std::chrono::milliseconds(0), to_child);
   ServerActivity activity(child);
   ServerActivity proc_only(child, false);
   CHECK_FALSE(proc_only.watches_switches());
@@ -123,7 +137,7 @@ TEST_CASE("the server's context switches: counted, waited for, and the wait ends
     // asleep afterwards.
     for (int i = 0; i < 3; ++i) {
       const uint64_t mark = activity.switches();
-      REQUIRE(write(to_child[1], "x", 1) == 1);
+      REQUIRE(write(to_child, "x", 1) == 1);
       REQUIRE(activity.WaitForSwitch(mark, std::chrono::microseconds(2000000)));
       CHECK(activity.switches() != mark);
       ServerActivity::Sample after;
@@ -138,13 +152,13 @@ TEST_CASE("the server's context switches: counted, waited for, and the wait ends
     }
     // Closing the pipe ends it: the wait returns long before its timeout.
     const uint64_t mark = activity.switches();
-    close(to_child[1]);
-    to_child[1] = -1;
+    close(to_child);
+    to_child = -1;
     const auto t1 = std::chrono::steady_clock::now();
     activity.WaitForSwitch(mark, std::chrono::microseconds(5000000));
     CHECK(std::chrono::steady_clock::now() - t1 < std::chrono::seconds(2));
   }
-  if (to_child[1] >= 0) close(to_child[1]);
+  if (to_child >= 0) close(to_child);
   int status = 0;
   REQUIRE(waitpid(child, &status, 0) == child);
   CHECK(WIFEXITED(status));
@@ -161,22 +175,8 @@ TEST_CASE("switch records tell a server asleep from one preempted while busy") {
   CPU_ZERO(&one);
   CPU_SET(sched_getcpu(), &one);
   REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);
-  int to_child[2];
-  REQUIRE(pipe(to_child) == 0);
-  pid_t child = fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    // Blocks reading; each byte makes it compute for 300 ms.
-    close(to_child[1]);
-    char c;
-    while (read(to_child[0], &c, 1) == 1) {
-      const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
-      volatile uint64_t n = 0;
-      while (std::chrono::steady_clock::now() < until) n = n + 1;
-    }
-    _exit(0);
-  }
-  close(to_child[0]);
+  int to_child = -1;
+  pid_t child = ForkPipeReader(std::chrono::milliseconds(300), to_child);
   ServerActivity activity(child);
   if (!activity.records_switches()) {
     WARN("switches not recorded here (no perf events, or Linux < 4.17): /proc tells the state");
@@ -186,7 +186,7 @@ TEST_CASE("switch records tell a server asleep from one preempted while busy") {
     for (int i = 0; i < 50 && !(s = activity.State()).sleeping; ++i) usleep(1000);
     REQUIRE(s.sleeping);
     const uint64_t mark = activity.switches();
-    REQUIRE(write(to_child[1], "x", 1) == 1);
+    REQUIRE(write(to_child, "x", 1) == 1);
     usleep(50000);  // it computes meanwhile; this wake-up preempts it
     CHECK(activity.switches() != mark);
     s = activity.State();
@@ -204,7 +204,7 @@ TEST_CASE("switch records tell a server asleep from one preempted while busy") {
     activity.ReadState(proc);
     CHECK(proc.sleeping);
   }
-  close(to_child[1]);
+  close(to_child);
   int status = 0;
   REQUIRE(waitpid(child, &status, 0) == child);
   CHECK(WIFEXITED(status));
