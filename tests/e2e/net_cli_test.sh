@@ -20,19 +20,26 @@ replay_finds() {
   [ "$status" -eq 2 ] || { cat "$3"; fail "replay of $4 exited $status, expected 2"; }
 }
 
-set +e
-"$iotfuzz" net demo_device_mqtt_server --reset "$reset" --sessions "$max_sessions" --seed 1 \
-  --out "$work/run" >"$work/out.txt" 2>"$work/err.txt"
-status=$?
-set -e
-cat "$work/err.txt" | tail -5
-[ "$status" -eq 2 ] || fail "iotfuzz net exited $status, expected 2 (a finding)"
-crash=$(awk -F'\t' '$1 == "crash" { print $2; exit }' "$work/out.txt")
+# A persistent-mode campaign depends on timing (how the broker's event loop
+# batches what arrives), so one seed finds HUB-1 within MAX_SESSIONS in most
+# runs, not all (seed 1: 35,166 sessions in one run, none in 100,000 in
+# another): up to three seeds, from scratch each, until one finds it.
+crash=""
+for seed in 1 2 3; do
+  rm -rf "$work/run"
+  status=0
+  "$iotfuzz" net demo_device_mqtt_server --reset "$reset" --sessions "$max_sessions" --seed "$seed" \
+    --out "$work/run" >"$work/out.txt" 2>"$work/err.txt" || status=$?
+  tail -2 "$work/err.txt"
+  [ "$status" -eq 0 ] || [ "$status" -eq 2 ] || fail "iotfuzz net exited $status, expected 0 or 2"
+  crash=$(awk -F'\t' '$1 == "crash" { print $2; exit }' "$work/out.txt")
+  [ -z "$crash" ] || break
+done
 [ -n "$crash" ] && [ -f "$crash" ] || fail "no crash file listed"
 grep -q "heap-buffer-overflow" "$crash.log" || fail "the crash is not HUB-1's heap-buffer-overflow"
 grep -q "pubrel" "$crash.txt" || fail "the transcript does not show the PUBREL that releases the message"
 sessions=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sessions"])' "$work/run/summary.json")
-echo "HUB-1 found after $sessions sessions ($reset)"
+echo "HUB-1 found after $sessions sessions ($reset, seed $seed)"
 # HUB-2, the validation oracle: a CONNECT with the reserved flag accepted.
 accepted=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["invalid_input_accepted"])' "$work/run/summary.json")
 [ "$accepted" -gt 0 ] || fail "no invalid-input-accepted finding (HUB-2)"
