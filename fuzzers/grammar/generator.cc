@@ -57,14 +57,37 @@ Generator::Generator(const Grammar& grammar, GeneratorLimits limits)
       }
     });
   }
+  // A group whose length feeds a condition is as long as its fields: a
+  // relation inside it (a varint length) sizes it from its own target too.
+  auto mark = [&](ExprId id) {
+    if (id != kNone && !feeds_conditions_[id]) {
+      feeds_conditions_[id] = true;
+      fields.push_back(id);
+    }
+  };
   while (!fields.empty()) {
     ExprId field = fields.back();
     fields.pop_back();
-    if (grammar.expr(field).relation.kind == RelationKind::kNone) continue;
-    ExprId target = resolver_.RelationTarget(field);
-    if (target != kNone && !feeds_conditions_[target]) {
-      feeds_conditions_[target] = true;
-      fields.push_back(target);
+    if (grammar.expr(field).relation.kind == RelationKind::kNone) {
+      ForEachExprThroughRules(field, [&](ExprId below, const Expr& e) {
+        if (e.relation.kind != RelationKind::kNone) mark(below);
+      });
+      continue;
+    }
+    mark(resolver_.RelationTarget(field));
+  }
+  // Per conditional: whether what it holds can feed a condition or holds
+  // conditionals of its own (RepairConditionals' scope).
+  conditional_holds_feeding_.assign(grammar.exprs.size(), false);
+  conditional_holds_conditionals_.assign(grammar.exprs.size(), false);
+  for (ExprId id = 0; id < grammar.exprs.size(); ++id) {
+    const Expr& e = grammar.expr(id);
+    if (e.kind != ExprKind::kConditional) continue;
+    for (ExprId child : e.children) {
+      ForEachExprThroughRules(child, [&](ExprId below, const Expr& b) {
+        if (feeds_conditions_[below]) conditional_holds_feeding_[id] = true;
+        if (b.kind == ExprKind::kConditional) conditional_holds_conditionals_[id] = true;
+      });
     }
   }
   alphabets_.resize(grammar.exprs.size());
@@ -73,6 +96,24 @@ Generator::Generator(const Grammar& grammar, GeneratorLimits limits)
     if (e.kind != ExprKind::kString) continue;
     for (int b = 0; b < 256; ++b) {
       if (e.alphabet.test(b)) alphabets_[id].push_back(static_cast<uint8_t>(b));
+    }
+  }
+}
+
+template <typename Visit>
+void Generator::ForEachExprThroughRules(ExprId root, Visit&& visit) const {
+  std::vector<bool> entered(g_.rules.size(), false);
+  std::vector<ExprId> stack{root};
+  while (!stack.empty()) {
+    ExprId id = stack.back();
+    stack.pop_back();
+    if (id == kNone) continue;
+    const Expr& e = g_.expr(id);
+    visit(id, e);
+    stack.insert(stack.end(), e.children.begin(), e.children.end());
+    if (e.kind == ExprKind::kRuleRef && e.rule != kNone && !entered[e.rule]) {
+      entered[e.rule] = true;
+      stack.push_back(g_.rules[e.rule].body);
     }
   }
 }
@@ -352,19 +393,26 @@ int Generator::RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget) {
   }
   // A repair can add conditionals of its own, which the next pass sees.
   for (int pass = 0; pass < 16; ++pass) {
-    bool changed = false;
+    bool again = false;    // a repair may have changed a condition already read, or added conditionals
+    bool dropped = false;  // a repair removed fields (conditionals among them, perhaps)
     CollectConditionals(tree, reachable_);
-    // Conditions are read from the tree as it is until a repair changes it.
+    // Conditions are read from the tree as it is until a repair changes
+    // what they read.
     serializer_.BeginQueries(tree);
     for (NodeId id : reachable_) {
       const Node& n = tree.node(id);
       if (n.expr == kNone || (n.flags & kRaw)) continue;
-      const Expr& e = g_.expr(n.expr);
-      if (e.kind != ExprKind::kConditional || IsPresenceControlled(n.expr, e.condition)) continue;
-      if (changed && !attached(id)) continue;  // dropped by an earlier repair in this pass
+      const ExprId expr = n.expr;
+      const Expr& e = g_.expr(expr);
+      if (e.kind != ExprKind::kConditional || IsPresenceControlled(expr, e.condition)) continue;
+      if (dropped && !attached(id)) continue;  // dropped by an earlier repair in this pass
       bool should = conditions_.EvaluateUnchanged(tree, id, e.condition);
       bool is = !(n.flags & kAbsent);
       if (should == is) continue;
+      // A field that neither sits inside nor holds anything a condition
+      // reads (an extended CoAP delta) changes no condition: the answers
+      // so far stand, and the pass goes on with them.
+      const bool feeds = conditional_holds_feeding_[expr] || MayAffectConditions(tree, id);
       tree.node(id).first_child = tree.node(id).last_child = kNone;
       if (should) {
         tree.node(id).flags &= static_cast<uint8_t>(~kAbsent);
@@ -372,12 +420,20 @@ int Generator::RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget) {
         Gen(tree, e.children[0], id, rng, 1);
       } else {
         tree.node(id).flags |= kAbsent;
+        dropped = true;
       }
       ++repaired;
-      changed = true;
-      serializer_.BeginQueries(tree);
+      if (feeds) {
+        again = true;
+        serializer_.BeginQueries(tree);
+      } else {
+        // No answer so far depends on the new nodes (none is a field a
+        // condition reads, nor inside one): the queries keep them.
+        serializer_.KeepQueries(tree);
+        again = again || (should && conditional_holds_conditionals_[expr]);
+      }
     }
-    if (!changed) break;
+    if (!again) break;
   }
   return repaired;
 }

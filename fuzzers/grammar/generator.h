@@ -96,6 +96,10 @@ class Generator {
   // The conditional nodes of `tree` in document order.
   void CollectConditionals(const Tree& tree, std::vector<NodeId>& out) const;
   void ComputeMinSizes();
+  // visit(id, expr) for `root` and every expression below it, entering each
+  // rule a reference names once.
+  template <typename Visit>
+  void ForEachExprThroughRules(ExprId root, Visit&& visit) const;
   void FillBlob(Tree& tree, NodeId node, const Expr& e, Rng& rng);
 
   const Grammar& g_;
@@ -110,6 +114,10 @@ class Generator {
   bool has_conditionals_ = false;
   std::vector<bool> feeds_conditions_;  // per expression: see MayAffectConditions
   std::vector<bool> rule_has_conditionals_;  // per rule: holds a conditional, through the rules it uses
+  // Per conditional expression: what it holds (through the rules it uses)
+  // includes a field that feeds conditions / another conditional.
+  std::vector<bool> conditional_holds_feeding_;
+  std::vector<bool> conditional_holds_conditionals_;
   std::vector<NodeId> reachable_;  // scratch of RepairConditionals: its conditional nodes, in document order
   std::vector<std::vector<uint8_t>> alphabets_;  // per string expression: its bytes in order
   std::string blob_;                // scratch of FillBlob

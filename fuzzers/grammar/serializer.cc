@@ -64,16 +64,19 @@ uint64_t Serializer::QueryRelation(const Tree& tree, NodeId field) {
   return v;
 }
 
+void Serializer::Grow(const Tree& tree) {
+  if (size_stamp_.size() >= tree.size()) return;
+  size_stamp_.resize(tree.size(), 0);
+  size_memo_.resize(tree.size(), 0);
+  in_progress_.resize(tree.size(), 0);
+  target_stamp_.resize(tree.size(), 0);
+  target_memo_.resize(tree.size(), kNone);
+  value_stamp_.resize(tree.size(), 0);
+  value_memo_.resize(tree.size(), 0);
+}
+
 void Serializer::Prepare(const Tree& tree) {
-  if (size_stamp_.size() < tree.size()) {
-    size_stamp_.resize(tree.size(), 0);
-    size_memo_.resize(tree.size(), 0);
-    in_progress_.resize(tree.size(), 0);
-    target_stamp_.resize(tree.size(), 0);
-    target_memo_.resize(tree.size(), kNone);
-    value_stamp_.resize(tree.size(), 0);
-    value_memo_.resize(tree.size(), 0);
-  }
+  Grow(tree);
   if (++stamp_ == 0) {  // wrapped: invalidate everything
     std::fill(size_stamp_.begin(), size_stamp_.end(), 0);
     std::fill(target_stamp_.begin(), target_stamp_.end(), 0);

@@ -41,6 +41,10 @@ class Serializer {
   // change to the tree (QueryRelation on a tree that changed since is
   // undefined, except that a tree that grew is prepared again).
   void BeginQueries(const Tree& tree) { Prepare(tree); }
+  // After nodes were added to or dropped from `tree` that no answer given
+  // since BeginQueries depends on (no node a relation or a condition read,
+  // nor one of their ancestors): keeps those answers for the tree as it is.
+  void KeepQueries(const Tree& tree) { Grow(tree); }
   uint64_t QueryRelation(const Tree& tree, NodeId field);
   // Serialize for a tree that has not changed since BeginQueries(tree),
   // reusing what the queries found. The same bytes as Serialize.
@@ -58,6 +62,8 @@ class Serializer {
  private:
   // Sizes the memo for `tree` and invalidates it (the tree may have changed).
   void Prepare(const Tree& tree);
+  // Sizes the memo for `tree`, keeping what it holds (new nodes unknown).
+  void Grow(const Tree& tree);
   uint64_t Relate(const Tree& tree, NodeId field);
   size_t Size(const Tree& tree, NodeId id);
   void Emit(const Tree& tree, NodeId id, std::string& out);

@@ -116,6 +116,48 @@ TEST_CASE("A new value no condition depends on skips the repair and leaves every
   }
 }
 
+TEST_CASE("After a structural mutation or a generation every conditional is in line", "[mutate]") {
+  // The repair after a structural operation settles each conditional once
+  // and keeps the answers of relations no repair could change (an extended
+  // CoAP delta added changes no other condition): a fresh repair afterwards
+  // finds nothing to change.
+  const MutationKind structural[] = {MutationKind::kRegenerate,   MutationKind::kSwapAlternative,
+                                     MutationKind::kSplice,       MutationKind::kRepeatInsert,
+                                     MutationKind::kRepeatDelete, MutationKind::kRepeatDuplicate,
+                                     MutationKind::kRepeatSwap};
+  const std::string coap_demo = std::string(IOTFUZZ_SOURCE_DIR) + "/targets/demo_device/demo_device_coap_fuzzer.grammar";
+  for (const std::string& path : {std::string(IOTFUZZ_SOURCE_DIR) + "/grammars/coap.grammar",
+                                  std::string(IOTFUZZ_SOURCE_DIR) + "/grammars/mqtt.grammar",
+                                  std::string(IOTFUZZ_SOURCE_DIR) + "/grammars/http.grammar",
+                                  std::string(IOTFUZZ_SOURCE_DIR) + "/grammars/ble_att.grammar", coap_demo}) {
+    INFO(path);
+    Grammar g = LoadGrammarFile(path).grammar;
+    GrammarMutator mutator(g);
+    Generator& generator = mutator.generator();
+    Rng rng(53);
+    int applied = 0, generated_checked = 0;
+    Tree tree = generator.Generate(rng);
+    for (int i = 0; i < 400; ++i) {
+      Tree donor = generator.Generate(rng);
+      {
+        Tree check = donor;
+        INFO("generated, step " << i << "\n" << FormatTree(g, donor));
+        REQUIRE(generator.RepairConditionals(check, rng, 4096) == 0);
+        ++generated_checked;
+      }
+      MutationKind kind = structural[rng.Below(std::size(structural))];
+      if (!mutator.Apply(kind, tree, rng, &donor)) continue;
+      ++applied;
+      Tree check = tree;
+      INFO(MutationName(kind) << " step " << i << "\n" << FormatTree(g, tree));
+      REQUIRE(generator.RepairConditionals(check, rng, 4096) == 0);
+      if (tree.size() > 4000) tree = generator.Generate(rng);
+    }
+    CHECK(applied > 200);
+    CHECK(generated_checked == 400);
+  }
+}
+
 TEST_CASE("Swapping alternatives reaches an alternative of weight 0", "[mutate]") {
   Grammar g = LoadGrammarText("m = <0> \"dup\" | \"a\" | \"b\" ;", "w0.grammar").grammar;
   GrammarMutator mutator(g);
