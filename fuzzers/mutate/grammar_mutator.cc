@@ -148,6 +148,10 @@ NodeId GrammarMutator::RegenerateAt(Tree& tree, NodeId old, ExprId expr, Rng& rn
 }
 
 bool GrammarMutator::SetLeafBytes(Tree& tree, NodeId node, std::string_view data) {
+  // The input's size as the next stacked operation sees it (Mutate measures
+  // the exact size once, after the last).
+  const size_t before = tree.node(node).bytes_size;
+  known_size_ = known_size_ + data.size() >= before ? known_size_ + data.size() - before : 0;
   tree.SetBytes(node, data);
   tree.node(node).flags &= static_cast<uint8_t>(~kExact);
   return true;
@@ -608,6 +612,7 @@ bool GrammarMutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector
   } else {
     known_size_ = input_size;
   }
+  const size_t original_size = known_size_;
   Tree& backup = backup_;  // a member, so its buffers are reused from call to call
   backup = tree;
   uint32_t stacked = 1 + static_cast<uint32_t>(rng.Below(options_.max_stacked));
@@ -617,20 +622,30 @@ bool GrammarMutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector
   for (int attempt = 0; attempt < 32 && done < stacked; ++attempt) {
     MutationKind kind = PickKind(rng);
     if (!ApplyAndRepair(kind, tree, rng, donor)) continue;
-    // Only the last operation's result is written out (TakeOutput); the
-    // others need their size only.
-    const bool last = done + 1 >= stacked;
-    if (CurrentSize(tree, std::exchange(queried_, false), last) > options_.max_size) {
+    names.push_back(kind);
+    if (++done < stacked) continue;
+    // The size is measured once, after the last operation, by writing the
+    // output (the operations before sized what they added by the input's
+    // size and the leaf bytes they changed).
+    if (CurrentSize(tree, std::exchange(queried_, false), true) > options_.max_size) {
       tree = backup;  // over the size limit: undo everything and start over
+      known_size_ = original_size;
       names.clear();
       done = 0;
-      output_ready_ = false;
       continue;
     }
-    output_ready_ = last;
-    if (done + 1 < stacked) backup = tree;  // the last operation needs no undo copy
-    names.push_back(kind);
-    ++done;
+    output_ready_ = true;
+  }
+  // Attempts ran out before the last operation: what was applied stands if
+  // it fits.
+  if (done > 0 && !output_ready_) {
+    if (CurrentSize(tree, std::exchange(queried_, false), true) > options_.max_size) {
+      tree = backup;
+      names.clear();
+      done = 0;
+    } else {
+      output_ready_ = true;
+    }
   }
   if (tree.size() > 64) {
     tree.Reachable(reachable_);

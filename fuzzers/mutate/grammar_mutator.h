@@ -95,7 +95,9 @@ class GrammarMutator {
 
   // Applies 1..max_stacked operations to `tree`; `donor` (may be null) feeds
   // Splice. Appends the names of the operations applied to `applied`.
-  // Returns false when no operation could be applied.
+  // Returns false when no operation could be applied. The result's size is
+  // measured once, after the last operation: over max_size, every
+  // operation is undone and the stack tried again.
   // `input_size`, when the caller knows it (the tree is the parse of its
   // input), spares one serialization.
   bool Mutate(Tree& tree, Rng& rng, const Tree* donor = nullptr, std::vector<MutationKind>* applied = nullptr,
