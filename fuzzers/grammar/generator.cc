@@ -76,16 +76,34 @@ Generator::Generator(const Grammar& grammar, GeneratorLimits limits)
     }
     mark(resolver_.RelationTarget(field));
   }
-  // Per conditional: whether what it holds can feed a condition or holds
-  // conditionals of its own (RepairConditionals' scope).
-  conditional_holds_feeding_.assign(grammar.exprs.size(), false);
+  // Per expression: whether what a node of it holds (itself included,
+  // through the rules it uses) can feed a condition; per conditional,
+  // whether what it holds has conditionals of its own (RepairConditionals'
+  // scope).
+  std::vector<bool> rule_feeds(grammar.rules.size(), false);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (RuleId r = 0; r < grammar.rules.size(); ++r) {
+      if (rule_feeds[r]) continue;
+      ForEachExprBelow(grammar, grammar.rules[r].body, [&](ExprId below, const Expr& b) {
+        if (feeds_conditions_[below] || (b.kind == ExprKind::kRuleRef && b.rule != kNone && rule_feeds[b.rule])) {
+          if (!rule_feeds[r]) rule_feeds[r] = changed = true;
+        }
+      });
+    }
+  }
+  holds_feeding_.assign(grammar.exprs.size(), false);
   conditional_holds_conditionals_.assign(grammar.exprs.size(), false);
   for (ExprId id = 0; id < grammar.exprs.size(); ++id) {
+    ForEachExprBelow(grammar, id, [&](ExprId below, const Expr& b) {
+      if (feeds_conditions_[below] || (b.kind == ExprKind::kRuleRef && b.rule != kNone && rule_feeds[b.rule])) {
+        holds_feeding_[id] = true;
+      }
+    });
     const Expr& e = grammar.expr(id);
     if (e.kind != ExprKind::kConditional) continue;
     for (ExprId child : e.children) {
-      ForEachExprThroughRules(child, [&](ExprId below, const Expr& b) {
-        if (feeds_conditions_[below]) conditional_holds_feeding_[id] = true;
+      ForEachExprThroughRules(child, [&](ExprId, const Expr& b) {
         if (b.kind == ExprKind::kConditional) conditional_holds_conditionals_[id] = true;
       });
     }
@@ -353,16 +371,22 @@ NodeId Generator::Gen(Tree& tree, ExprId id, NodeId parent, Rng& rng, uint32_t d
   return node;
 }
 
-void Generator::CollectConditionals(const Tree& tree, std::vector<NodeId>& out) const {
+void Generator::CollectConditionals(const Tree& tree, NodeId scope, std::vector<NodeId>& out) const {
   // Not entering rule instances that hold no conditional.
   out.clear();
-  tree.ForEachReachable([&](NodeId id) {
+  tree.ForEachBelow(scope, [&](NodeId id) {
     const Node& n = tree.node(id);
     if (n.expr == kNone) return true;
     const Expr& e = g_.expr(n.expr);
     if (e.kind == ExprKind::kConditional) out.push_back(id);
     return !(e.kind == ExprKind::kRuleRef && e.rule != kNone && !rule_has_conditionals_[e.rule]);
   });
+}
+
+bool Generator::MayAffectConditionsOutside(const Tree& tree, NodeId node) const {
+  if (!has_conditionals_) return false;
+  const ExprId e = tree.node(node).expr;
+  return e == kNone || holds_feeding_[e] || MayAffectConditions(tree, node);
 }
 
 bool Generator::MayAffectConditions(const Tree& tree, NodeId node) const {
@@ -376,7 +400,7 @@ bool Generator::MayAffectConditions(const Tree& tree, NodeId node) const {
   return false;
 }
 
-int Generator::RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget) {
+int Generator::RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget, NodeId scope) {
   // Whether `id` still hangs from the root through present nodes.
   auto attached = [&](NodeId id) {
     if (id == tree.root()) return true;
@@ -395,7 +419,7 @@ int Generator::RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget) {
   for (int pass = 0; pass < 16; ++pass) {
     bool again = false;    // a repair may have changed a condition already read, or added conditionals
     bool dropped = false;  // a repair removed fields (conditionals among them, perhaps)
-    CollectConditionals(tree, reachable_);
+    CollectConditionals(tree, scope == kNone ? tree.root() : scope, reachable_);
     // Conditions are read from the tree as it is until a repair changes
     // what they read.
     serializer_.BeginQueries(tree);
@@ -412,7 +436,7 @@ int Generator::RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget) {
       // A field that neither sits inside nor holds anything a condition
       // reads (an extended CoAP delta) changes no condition: the answers
       // so far stand, and the pass goes on with them.
-      const bool feeds = conditional_holds_feeding_[expr] || MayAffectConditions(tree, id);
+      const bool feeds = holds_feeding_[expr] || MayAffectConditions(tree, id);
       tree.node(id).first_child = tree.node(id).last_child = kNone;
       if (should) {
         tree.node(id).flags &= static_cast<uint8_t>(~kAbsent);

@@ -61,7 +61,10 @@ class Generator {
   // them. Returns the number of fields changed. Afterwards serializer()
   // holds the queries of `tree` as it is then (Serializer::BeginQueries), so
   // an unchanged tree serializes with SerializeQueried.
-  int RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget);
+  // With `scope`, only the conditionals in its subtree are settled: right
+  // when the tree changed only there and MayAffectConditionsOutside(scope)
+  // is false.
+  int RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget, NodeId scope = kNone);
   // Whether changing the value or bytes of `node` (nothing else in the tree)
   // can change what RepairConditionals decides: `node` or one of its
   // ancestors is a field some condition reads, directly or through the
@@ -69,6 +72,12 @@ class Generator {
   // nibble that decides the extended delta). False: RepairConditionals
   // would change nothing.
   bool MayAffectConditions(const Tree& tree, NodeId node) const;
+  // Whether a change confined to the subtree of `node` (the subtree
+  // replaced, or its elements added, dropped or moved) can change what a
+  // condition outside that subtree reads: `node` or an ancestor is a field
+  // some condition reads (as for MayAffectConditions), or a node of its
+  // expression can hold one.
+  bool MayAffectConditionsOutside(const Tree& tree, NodeId node) const;
   Serializer& serializer() { return serializer_; }
 
   // Fewest bytes `expr` can produce (a saturating estimate).
@@ -93,8 +102,8 @@ class Generator {
  private:
   NodeId Gen(Tree& tree, ExprId expr, NodeId parent, Rng& rng, uint32_t depth);
   bool IsPresenceControlled(ExprId conditional, ConditionId cond) const;
-  // The conditional nodes of `tree` in document order.
-  void CollectConditionals(const Tree& tree, std::vector<NodeId>& out) const;
+  // The conditional nodes of the subtree of `scope` in document order.
+  void CollectConditionals(const Tree& tree, NodeId scope, std::vector<NodeId>& out) const;
   void ComputeMinSizes();
   // visit(id, expr) for `root` and every expression below it, entering each
   // rule a reference names once.
@@ -114,9 +123,10 @@ class Generator {
   bool has_conditionals_ = false;
   std::vector<bool> feeds_conditions_;  // per expression: see MayAffectConditions
   std::vector<bool> rule_has_conditionals_;  // per rule: holds a conditional, through the rules it uses
-  // Per conditional expression: what it holds (through the rules it uses)
-  // includes a field that feeds conditions / another conditional.
-  std::vector<bool> conditional_holds_feeding_;
+  // Per expression: a node of it (itself included, through the rules it
+  // uses) can hold a field that feeds conditions. Per conditional
+  // expression: what it holds can include another conditional.
+  std::vector<bool> holds_feeding_;
   std::vector<bool> conditional_holds_conditionals_;
   std::vector<NodeId> reachable_;  // scratch of RepairConditionals: its conditional nodes, in document order
   std::vector<std::vector<uint8_t>> alphabets_;  // per string expression: its bytes in order

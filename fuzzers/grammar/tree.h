@@ -83,7 +83,12 @@ class Tree {
   // the node's subtree by returning false.
   template <typename Visit>
   void ForEachReachable(Visit&& visit) const {
-    NodeId id = root_;
+    ForEachBelow(root_, visit);
+  }
+  // The same for `top` and the nodes below it.
+  template <typename Visit>
+  void ForEachBelow(NodeId top, Visit&& visit) const {
+    NodeId id = top;
     while (id != kNone) {
       bool descend = true;
       if constexpr (std::is_same_v<decltype(visit(id)), bool>) {
@@ -96,8 +101,8 @@ class Tree {
         id = n.first_child;
         continue;
       }
-      while (id != root_ && nodes_[id].next_sibling == kNone) id = nodes_[id].parent;
-      id = id == root_ ? kNone : nodes_[id].next_sibling;
+      while (id != top && nodes_[id].next_sibling == kNone) id = nodes_[id].parent;
+      id = id == top ? kNone : nodes_[id].next_sibling;
     }
   }
 

@@ -17,54 +17,74 @@ const Expr* ExprOf(const Grammar& g, const Tree& t, NodeId id) {
   return &g.expr(n.expr);
 }
 
-bool AnyStructured(const Grammar& g, const Tree& t, NodeId id) {
-  const Expr* e = ExprOf(g, t, id);
-  return e && e->kind != ExprKind::kBitField && t.node(id).parent != kNone && !(t.node(id).flags & kAbsent);
+// What an expression offers the operations, one bit each, so picking a
+// candidate reads a small table rather than the expressions.
+enum : uint16_t {
+  kStructuredExpr = 1 << 0,   // anything but a bit field
+  kChoiceExpr = 1 << 1,       // a choice of two or more
+  kRepeatExpr = 1 << 2,
+  kOptionalExpr = 1 << 3,     // optional or conditional
+  kFreeScalarExpr = 1 << 4,   // a number no relation computes
+  kConstrainedExpr = 1 << 5,  // ... with a constraint or interesting values
+  kChoosableExpr = 1 << 6,    // ... with a choice of values (a constant has none)
+  kRelationExpr = 1 << 7,
+  kBlobExpr = 1 << 8,         // bytes or string
+  kLeafBytesExpr = 1 << 9,    // bytes, string, literal or character class
+};
+
+uint16_t TraitsOf(const Expr& e) {
+  uint16_t t = 0;
+  if (e.kind != ExprKind::kBitField) t |= kStructuredExpr;
+  if (e.kind == ExprKind::kChoice && e.children.size() > 1) t |= kChoiceExpr;
+  if (e.kind == ExprKind::kRepeat) t |= kRepeatExpr;
+  if (e.kind == ExprKind::kOptional || e.kind == ExprKind::kConditional) t |= kOptionalExpr;
+  if (IsNumberKind(e.kind) && e.relation.kind == RelationKind::kNone) {
+    t |= kFreeScalarExpr;
+    if (e.constraint.kind != ConstraintKind::kNone || !e.constraint.interesting.empty()) {
+      t |= kConstrainedExpr;
+      if (e.constraint.kind != ConstraintKind::kConstant || !e.constraint.interesting.empty()) t |= kChoosableExpr;
+    }
+  }
+  if (e.relation.kind != RelationKind::kNone) t |= kRelationExpr;
+  if (e.kind == ExprKind::kBytes || e.kind == ExprKind::kString) t |= kBlobExpr;
+  if (e.kind == ExprKind::kBytes || e.kind == ExprKind::kString || e.kind == ExprKind::kLiteral ||
+      e.kind == ExprKind::kCharClass) {
+    t |= kLeafBytesExpr;
+  }
+  return t;
 }
-bool IsChoice(const Grammar& g, const Tree& t, NodeId id) {
-  const Expr* e = ExprOf(g, t, id);
-  return e && e->kind == ExprKind::kChoice && e->children.size() > 1;
+
+// The traits of the node's expression; none for a raw node.
+uint16_t TraitsAt(const uint16_t* traits, const Tree& t, NodeId id) {
+  const Node& n = t.node(id);
+  return n.expr == kNone || (n.flags & kRaw) ? 0 : traits[n.expr];
 }
-bool IsRepeat(const Grammar& g, const Tree& t, NodeId id) {
-  const Expr* e = ExprOf(g, t, id);
-  return e && e->kind == ExprKind::kRepeat;
+
+bool AnyStructured(const uint16_t* traits, const Tree& t, NodeId id) {
+  return (TraitsAt(traits, t, id) & kStructuredExpr) && t.node(id).parent != kNone && !(t.node(id).flags & kAbsent);
 }
-bool IsNonEmptyRepeat(const Grammar& g, const Tree& t, NodeId id) {
-  return IsRepeat(g, t, id) && t.node(id).first_child != kNone;
+bool IsChoice(const uint16_t* traits, const Tree& t, NodeId id) { return TraitsAt(traits, t, id) & kChoiceExpr; }
+bool IsRepeat(const uint16_t* traits, const Tree& t, NodeId id) { return TraitsAt(traits, t, id) & kRepeatExpr; }
+bool IsNonEmptyRepeat(const uint16_t* traits, const Tree& t, NodeId id) {
+  return IsRepeat(traits, t, id) && t.node(id).first_child != kNone;
 }
-bool IsOptional(const Grammar& g, const Tree& t, NodeId id) {
-  const Expr* e = ExprOf(g, t, id);
-  return e && (e->kind == ExprKind::kOptional || e->kind == ExprKind::kConditional);
+bool IsOptional(const uint16_t* traits, const Tree& t, NodeId id) { return TraitsAt(traits, t, id) & kOptionalExpr; }
+bool IsFreeScalar(const uint16_t* traits, const Tree& t, NodeId id) {
+  return TraitsAt(traits, t, id) & kFreeScalarExpr;
 }
-bool IsFreeScalar(const Grammar& g, const Tree& t, NodeId id) {
-  const Expr* e = ExprOf(g, t, id);
-  return e && IsNumberKind(e->kind) && e->relation.kind == RelationKind::kNone;
-}
-bool IsConstrainedScalar(const Grammar& g, const Tree& t, NodeId id) {
-  const Expr* e = ExprOf(g, t, id);
-  return e && IsNumberKind(e->kind) && e->relation.kind == RelationKind::kNone &&
-         (e->constraint.kind != ConstraintKind::kNone || !e->constraint.interesting.empty());
+bool IsConstrainedScalar(const uint16_t* traits, const Tree& t, NodeId id) {
+  return TraitsAt(traits, t, id) & kConstrainedExpr;
 }
 // A field with a choice of values (a constant has none; lying about it is ConstraintLie's job).
-bool IsChoosableScalar(const Grammar& g, const Tree& t, NodeId id) {
-  const Expr* e = ExprOf(g, t, id);
-  return IsConstrainedScalar(g, t, id) &&
-         (e->constraint.kind != ConstraintKind::kConstant || !e->constraint.interesting.empty());
+bool IsChoosableScalar(const uint16_t* traits, const Tree& t, NodeId id) {
+  return TraitsAt(traits, t, id) & kChoosableExpr;
 }
-bool IsRelation(const Grammar& g, const Tree& t, NodeId id) {
-  const Expr* e = ExprOf(g, t, id);
-  return e && e->relation.kind != RelationKind::kNone;
-}
-bool IsBlob(const Grammar& g, const Tree& t, NodeId id) {
-  const Expr* e = ExprOf(g, t, id);
-  return e && (e->kind == ExprKind::kBytes || e->kind == ExprKind::kString);
-}
-bool IsLeafWithBytes(const Grammar& g, const Tree& t, NodeId id) {
+bool IsRelation(const uint16_t* traits, const Tree& t, NodeId id) { return TraitsAt(traits, t, id) & kRelationExpr; }
+bool IsBlob(const uint16_t* traits, const Tree& t, NodeId id) { return TraitsAt(traits, t, id) & kBlobExpr; }
+bool IsLeafWithBytes(const uint16_t* traits, const Tree& t, NodeId id) {
   const Node& n = t.node(id);
   if ((n.flags & kRaw) && n.bytes_size > 0) return true;
-  const Expr* e = ExprOf(g, t, id);
-  return e && (e->kind == ExprKind::kBytes || e->kind == ExprKind::kString || e->kind == ExprKind::kLiteral ||
-               e->kind == ExprKind::kCharClass);
+  return TraitsAt(traits, t, id) & kLeafBytesExpr;
 }
 
 }  // namespace
@@ -98,15 +118,17 @@ GrammarMutator::GrammarMutator(const Grammar& grammar, MutatorOptions options)
     if (!t.empty()) unique.insert(t);
   }
   tokens_.assign(unique.begin(), unique.end());
+  traits_.reserve(g_.exprs.size());
+  for (const Expr& e : g_.exprs) traits_.push_back(TraitsOf(e));
 }
 
-NodeId GrammarMutator::PickCandidate(const Tree& tree, Rng& rng, bool (*accept)(const Grammar&, const Tree&, NodeId)) const {
+NodeId GrammarMutator::PickCandidate(const Tree& tree, Rng& rng, bool (*accept)(const uint16_t*, const Tree&, NodeId)) const {
   // One pass, no list: each accepted node replaces the pick with
   // probability 1/seen (reservoir sampling), so every candidate is equally likely.
   NodeId pick = kNone;
   uint64_t seen = 0;
   tree.ForEachReachable([&](NodeId id) {
-    if (accept(g_, tree, id) && rng.Below(++seen) == 0) pick = id;
+    if (accept(traits_.data(), tree, id) && rng.Below(++seen) == 0) pick = id;
   });
   return pick;
 }
@@ -160,7 +182,7 @@ bool GrammarMutator::SetLeafBytes(Tree& tree, NodeId node, std::string_view data
 bool GrammarMutator::Regenerate(Tree& tree, Rng& rng) {
   NodeId id = PickCandidate(tree, rng, AnyStructured);
   if (id == kNone) return false;
-  RegenerateAt(tree, id, tree.node(id).expr, rng);
+  changed_root_ = RegenerateAt(tree, id, tree.node(id).expr, rng);
   return true;
 }
 
@@ -175,6 +197,7 @@ bool GrammarMutator::SwapAlternative(Tree& tree, Rng& rng) {
   if (child == kNone) return false;
   RegenerateAt(tree, child, e.children[pick], rng);
   tree.node(id).value = pick;
+  changed_root_ = id;
   return true;
 }
 
@@ -185,7 +208,7 @@ bool GrammarMutator::Splice(Tree& tree, Rng& rng, const Tree* donor) {
   mine.clear();
   tree.Reachable(reachable_);
   for (NodeId id : reachable_) {
-    if (AnyStructured(g_, tree, id)) mine.push_back(id);
+    if (AnyStructured(traits_.data(), tree, id)) mine.push_back(id);
   }
   if (mine.empty()) return false;
   std::vector<NodeId>& theirs = splice_theirs_;
@@ -203,6 +226,7 @@ bool GrammarMutator::Splice(Tree& tree, Rng& rng, const Tree* donor) {
     if (pick == kNone) continue;
     NodeId copy = tree.CopySubtree(*donor, pick);
     tree.Replace(target, copy);
+    changed_root_ = copy;
     return true;
   }
   return false;
@@ -230,6 +254,7 @@ bool GrammarMutator::InsertElement(Tree& tree, NodeId id, Rng& rng) {
   } else {
     tree.InsertAfter(kids[at - 1], fresh);
   }
+  changed_root_ = id;
   return true;
 }
 
@@ -240,6 +265,7 @@ bool GrammarMutator::RepeatDelete(Tree& tree, Rng& rng) {
   std::vector<NodeId>& kids = ChildrenOf(tree, id);
   if (kids.size() <= e.min && !rng.Chance(1, 8)) return false;
   tree.Remove(kids[rng.Below(kids.size())]);
+  changed_root_ = id;
   return true;
 }
 
@@ -250,6 +276,7 @@ bool GrammarMutator::RepeatDuplicate(Tree& tree, Rng& rng) {
   NodeId element = kids[rng.Below(kids.size())];
   NodeId copy = tree.CopySubtree(tree, element);
   tree.InsertAfter(element, copy);
+  changed_root_ = id;
   return true;
 }
 
@@ -258,7 +285,7 @@ bool GrammarMutator::RepeatSwap(Tree& tree, Rng& rng) {
   repeats.clear();
   tree.Reachable(reachable_);
   for (NodeId r : reachable_) {
-    if (IsNonEmptyRepeat(g_, tree, r) && tree.ChildCount(r) >= 2) repeats.push_back(r);
+    if (IsNonEmptyRepeat(traits_.data(), tree, r) && tree.ChildCount(r) >= 2) repeats.push_back(r);
   }
   if (repeats.empty()) return false;
   return SwapElements(tree, repeats[rng.Below(repeats.size())], rng);
@@ -273,6 +300,7 @@ bool GrammarMutator::SwapElements(Tree& tree, NodeId id, Rng& rng) {
   // Move element a right after element b (or first).
   tree.Remove(kids[a]);
   tree.InsertAfter(kids[b], kids[a]);
+  changed_root_ = id;
   return true;
 }
 
@@ -536,6 +564,7 @@ bool GrammarMutator::Apply(MutationKind kind, Tree& tree, Rng& rng, const Tree* 
 bool GrammarMutator::ApplyAndRepair(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor) {
   queried_ = false;
   touched_leaf_ = kNone;
+  changed_root_ = kNone;
   bool applied = ApplyUnrepaired(kind, tree, rng, donor);
   // Lies and presence toggles break consistency on purpose; everything else
   // keeps conditional fields in line with what they depend on. A new value
@@ -546,7 +575,11 @@ bool GrammarMutator::ApplyAndRepair(MutationKind kind, Tree& tree, Rng& rng, con
       kind != MutationKind::kBindingLie && kind != MutationKind::kToggleOptional) {
     size_t current = known_size_;
     uint32_t budget = static_cast<uint32_t>(options_.max_size > current ? options_.max_size - current : 0);
-    generator_.RepairConditionals(tree, rng, budget);
+    // A change confined to a subtree nothing any condition reads sits in
+    // or holds needs only the conditionals inside it settled.
+    const NodeId scope =
+        changed_root_ != kNone && !generator_.MayAffectConditionsOutside(tree, changed_root_) ? changed_root_ : kNone;
+    generator_.RepairConditionals(tree, rng, budget, scope);
     queried_ = true;
   }
   // Values flow from message to message again after any change.

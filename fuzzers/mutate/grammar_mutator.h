@@ -123,7 +123,9 @@ class GrammarMutator {
   MutationKind PickKind(Rng& rng);
   bool ApplyAndRepair(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor);
   bool ApplyUnrepaired(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor);
-  NodeId PickCandidate(const Tree& tree, Rng& rng, bool (*accept)(const Grammar&, const Tree&, NodeId)) const;
+  // A node `accept(traits_, tree, id)` takes, each equally likely; kNone
+  // when none is.
+  NodeId PickCandidate(const Tree& tree, Rng& rng, bool (*accept)(const uint16_t*, const Tree&, NodeId)) const;
   // Generates `expr` in place of node `old` (same parent); returns the new node.
   NodeId RegenerateAt(Tree& tree, NodeId old, ExprId expr, Rng& rng);
   // Serializes `tree` into scratch_ and returns its size. `queried`: the
@@ -169,6 +171,7 @@ class GrammarMutator {
   Serializer serializer_;
   grammar::SessionBinder binder_;
   std::vector<std::string> tokens_;
+  std::vector<uint16_t> traits_;  // per expression: what it offers the operations (a bit each)
   ByteMutator byte_mutator_;
   std::string scratch_;
   // Serialized size of the tree as last measured; budgets of operations are
@@ -192,6 +195,10 @@ class GrammarMutator {
   // node's value or bytes (integer, enum, dictionary, string length and
   // byte operations); kNone otherwise.
   grammar::NodeId touched_leaf_ = grammar::kNone;
+  // The root of the subtree the last structural operation changed (the
+  // node that replaced another, or the list whose elements it added,
+  // dropped or moved); kNone when not known.
+  grammar::NodeId changed_root_ = grammar::kNone;
 };
 
 }  // namespace iotfuzz::mutate
