@@ -122,13 +122,15 @@ GrammarMutator::GrammarMutator(const Grammar& grammar, MutatorOptions options)
   for (const Expr& e : g_.exprs) traits_.push_back(TraitsOf(e));
 }
 
-NodeId GrammarMutator::PickCandidate(const Tree& tree, Rng& rng, bool (*accept)(const uint16_t*, const Tree&, NodeId)) const {
+template <bool (*Accept)(const uint16_t*, const Tree&, NodeId)>
+NodeId GrammarMutator::PickCandidate(const Tree& tree, Rng& rng) const {
   // One pass, no list: each accepted node replaces the pick with
   // probability 1/seen (reservoir sampling), so every candidate is equally likely.
   NodeId pick = kNone;
   uint64_t seen = 0;
+  const uint16_t* traits = traits_.data();
   tree.ForEachReachable([&](NodeId id) {
-    if (accept(traits_.data(), tree, id) && rng.Below(++seen) == 0) pick = id;
+    if (Accept(traits, tree, id) && rng.Below(++seen) == 0) pick = id;
   });
   return pick;
 }
@@ -180,14 +182,14 @@ bool GrammarMutator::SetLeafBytes(Tree& tree, NodeId node, std::string_view data
 }
 
 bool GrammarMutator::Regenerate(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate(tree, rng, AnyStructured);
+  NodeId id = PickCandidate<AnyStructured>(tree, rng);
   if (id == kNone) return false;
   changed_root_ = RegenerateAt(tree, id, tree.node(id).expr, rng);
   return true;
 }
 
 bool GrammarMutator::SwapAlternative(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate(tree, rng, IsChoice);
+  NodeId id = PickCandidate<IsChoice>(tree, rng);
   if (id == kNone) return false;
   const Expr& e = g_.expr(tree.node(id).expr);
   uint64_t current = tree.node(id).value;
@@ -233,7 +235,7 @@ bool GrammarMutator::Splice(Tree& tree, Rng& rng, const Tree* donor) {
 }
 
 bool GrammarMutator::RepeatInsert(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate(tree, rng, IsRepeat);
+  NodeId id = PickCandidate<IsRepeat>(tree, rng);
   if (id == kNone) return false;
   return InsertElement(tree, id, rng);
 }
@@ -259,7 +261,7 @@ bool GrammarMutator::InsertElement(Tree& tree, NodeId id, Rng& rng) {
 }
 
 bool GrammarMutator::RepeatDelete(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate(tree, rng, IsNonEmptyRepeat);
+  NodeId id = PickCandidate<IsNonEmptyRepeat>(tree, rng);
   if (id == kNone) return false;
   const Expr& e = g_.expr(tree.node(id).expr);
   std::vector<NodeId>& kids = ChildrenOf(tree, id);
@@ -270,7 +272,7 @@ bool GrammarMutator::RepeatDelete(Tree& tree, Rng& rng) {
 }
 
 bool GrammarMutator::RepeatDuplicate(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate(tree, rng, IsNonEmptyRepeat);
+  NodeId id = PickCandidate<IsNonEmptyRepeat>(tree, rng);
   if (id == kNone) return false;
   std::vector<NodeId>& kids = ChildrenOf(tree, id);
   NodeId element = kids[rng.Below(kids.size())];
@@ -305,7 +307,7 @@ bool GrammarMutator::SwapElements(Tree& tree, NodeId id, Rng& rng) {
 }
 
 bool GrammarMutator::ToggleOptional(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate(tree, rng, IsOptional);
+  NodeId id = PickCandidate<IsOptional>(tree, rng);
   if (id == kNone) return false;
   Node& n = tree.node(id);
   if (n.flags & kAbsent) {
@@ -321,7 +323,7 @@ bool GrammarMutator::ToggleOptional(Tree& tree, Rng& rng) {
 }
 
 bool GrammarMutator::IntBoundary(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate(tree, rng, IsFreeScalar);
+  NodeId id = PickCandidate<IsFreeScalar>(tree, rng);
   if (id == kNone) return false;
   touched_leaf_ = id;
   uint64_t max = Generator::MaxValue(g_.expr(tree.node(id).expr));
@@ -333,7 +335,7 @@ bool GrammarMutator::IntBoundary(Tree& tree, Rng& rng) {
 }
 
 bool GrammarMutator::IntDelta(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate(tree, rng, IsFreeScalar);
+  NodeId id = PickCandidate<IsFreeScalar>(tree, rng);
   if (id == kNone) return false;
   touched_leaf_ = id;
   uint64_t max = Generator::MaxValue(g_.expr(tree.node(id).expr));
@@ -345,7 +347,7 @@ bool GrammarMutator::IntDelta(Tree& tree, Rng& rng) {
 }
 
 bool GrammarMutator::EnumValue(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate(tree, rng, IsChoosableScalar);
+  NodeId id = PickCandidate<IsChoosableScalar>(tree, rng);
   if (id == kNone) return false;
   touched_leaf_ = id;
   const Expr& e = g_.expr(tree.node(id).expr);
@@ -362,7 +364,7 @@ bool GrammarMutator::EnumValue(Tree& tree, Rng& rng) {
 
 bool GrammarMutator::DictionaryToken(Tree& tree, Rng& rng) {
   if (tokens_.empty()) return false;
-  NodeId id = PickCandidate(tree, rng, IsBlob);
+  NodeId id = PickCandidate<IsBlob>(tree, rng);
   if (id == kNone) return false;
   touched_leaf_ = id;
   const std::string& token = tokens_[rng.Below(tokens_.size())];
@@ -377,7 +379,7 @@ bool GrammarMutator::DictionaryToken(Tree& tree, Rng& rng) {
 }
 
 bool GrammarMutator::StringLength(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate(tree, rng, IsBlob);
+  NodeId id = PickCandidate<IsBlob>(tree, rng);
   if (id == kNone) return false;
   touched_leaf_ = id;
   const Expr& e = g_.expr(tree.node(id).expr);
@@ -406,7 +408,7 @@ bool GrammarMutator::StringLength(Tree& tree, Rng& rng) {
 }
 
 bool GrammarMutator::ByteHavoc(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate(tree, rng, IsLeafWithBytes);
+  NodeId id = PickCandidate<IsLeafWithBytes>(tree, rng);
   if (id == kNone) return false;
   touched_leaf_ = id;
   std::string& data = leaf_;
@@ -439,7 +441,7 @@ bool GrammarMutator::ByteHavoc(Tree& tree, Rng& rng) {
 }
 
 bool GrammarMutator::RelationLie(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate(tree, rng, IsRelation);
+  NodeId id = PickCandidate<IsRelation>(tree, rng);
   if (id == kNone) return false;
   Node& n = tree.node(id);
   if ((n.flags & kLying) && rng.Chance(1, 4)) {
@@ -466,7 +468,7 @@ bool GrammarMutator::RelationLie(Tree& tree, Rng& rng) {
 }
 
 bool GrammarMutator::ConstraintLie(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate(tree, rng, IsConstrainedScalar);
+  NodeId id = PickCandidate<IsConstrainedScalar>(tree, rng);
   if (id == kNone) return false;
   const Expr& e = g_.expr(tree.node(id).expr);
   const Constraint& c = e.constraint;
@@ -680,7 +682,12 @@ bool GrammarMutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector
       output_ready_ = true;
     }
   }
-  if (tree.size() > 64) {
+  // Nodes replaced or dropped stay in the arena until it is compacted: when
+  // the tree has more than doubled in this call, or every 16th call (a tree
+  // mutated call after call gathers them slowly), it is compacted if half
+  // of it is unreachable.
+  if (tree.size() > 64 && (tree.size() > 2 * backup.size() || ++calls_since_compaction_check_ >= 16)) {
+    calls_since_compaction_check_ = 0;
     tree.Reachable(reachable_);
     if (tree.size() > 2 * reachable_.size()) tree.Compact();
   }

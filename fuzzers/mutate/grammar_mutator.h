@@ -123,9 +123,10 @@ class GrammarMutator {
   MutationKind PickKind(Rng& rng);
   bool ApplyAndRepair(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor);
   bool ApplyUnrepaired(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor);
-  // A node `accept(traits_, tree, id)` takes, each equally likely; kNone
+  // A node `Accept(traits_, tree, id)` takes, each equally likely; kNone
   // when none is.
-  NodeId PickCandidate(const Tree& tree, Rng& rng, bool (*accept)(const uint16_t*, const Tree&, NodeId)) const;
+  template <bool (*Accept)(const uint16_t*, const Tree&, NodeId)>
+  NodeId PickCandidate(const Tree& tree, Rng& rng) const;
   // Generates `expr` in place of node `old` (same parent); returns the new node.
   NodeId RegenerateAt(Tree& tree, NodeId old, ExprId expr, Rng& rng);
   // Serializes `tree` into scratch_ and returns its size. `queried`: the
@@ -171,6 +172,7 @@ class GrammarMutator {
   Serializer serializer_;
   grammar::SessionBinder binder_;
   std::vector<std::string> tokens_;
+  uint32_t calls_since_compaction_check_ = 0;
   std::vector<uint16_t> traits_;  // per expression: what it offers the operations (a bit each)
   ByteMutator byte_mutator_;
   std::string scratch_;
