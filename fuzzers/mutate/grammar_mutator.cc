@@ -564,33 +564,56 @@ bool GrammarMutator::Apply(MutationKind kind, Tree& tree, Rng& rng, const Tree* 
 }
 
 bool GrammarMutator::ApplyAndRepair(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor) {
+  PendingRepair pending;
+  if (!ApplyNoting(kind, tree, rng, donor, pending)) return false;
+  Settle(tree, rng, pending);
+  return true;
+}
+
+bool GrammarMutator::KeepsConsistency(MutationKind kind) {
+  return kind != MutationKind::kRelationLie && kind != MutationKind::kConstraintLie &&
+         kind != MutationKind::kBindingLie && kind != MutationKind::kToggleOptional;
+}
+
+bool GrammarMutator::ApplyNoting(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor, PendingRepair& pending) {
   queried_ = false;
   touched_leaf_ = kNone;
   changed_root_ = kNone;
-  bool applied = ApplyUnrepaired(kind, tree, rng, donor);
+  if (!ApplyUnrepaired(kind, tree, rng, donor)) return false;
   // Lies and presence toggles break consistency on purpose; everything else
   // keeps conditional fields in line with what they depend on. A new value
   // of a field no condition depends on leaves them as they were: no repair
   // (so a presence toggle stacked before it stays, as when it comes last).
   const bool repair_needed = touched_leaf_ == kNone || generator_.MayAffectConditions(tree, touched_leaf_);
-  if (applied && repair_needed && kind != MutationKind::kRelationLie && kind != MutationKind::kConstraintLie &&
-      kind != MutationKind::kBindingLie && kind != MutationKind::kToggleOptional) {
-    size_t current = known_size_;
-    uint32_t budget = static_cast<uint32_t>(options_.max_size > current ? options_.max_size - current : 0);
+  if (repair_needed && KeepsConsistency(kind)) {
     // A change confined to a subtree nothing any condition reads sits in
-    // or holds needs only the conditionals inside it settled.
+    // or holds needs only the conditionals inside it settled; two changes
+    // need them all.
     const NodeId scope =
         changed_root_ != kNone && !generator_.MayAffectConditionsOutside(tree, changed_root_) ? changed_root_ : kNone;
-    generator_.RepairConditionals(tree, rng, budget, scope);
-    queried_ = true;
+    pending.scope = pending.needed ? kNone : scope;
+    pending.needed = true;
   }
   // Values flow from message to message again after any change.
-  if (applied && !g_.sessions.empty()) {
-    if (const Session* session = binder_.SessionOf(tree)) {
-      if (binder_.Apply(*session, tree) != 0) queried_ = false;
-    }
+  BindSession(tree);
+  return true;
+}
+
+void GrammarMutator::Settle(Tree& tree, Rng& rng, PendingRepair& pending) {
+  if (!pending.needed) return;
+  size_t current = known_size_;
+  uint32_t budget = static_cast<uint32_t>(options_.max_size > current ? options_.max_size - current : 0);
+  generator_.RepairConditionals(tree, rng, budget, pending.scope);
+  queried_ = true;
+  pending = PendingRepair();
+  BindSession(tree);
+}
+
+void GrammarMutator::BindSession(Tree& tree) {
+  if (g_.sessions.empty()) return;
+  if (const Session* session = binder_.SessionOf(tree)) {
+    if (binder_.Apply(*session, tree) != 0) queried_ = false;
   }
-  return applied;
 }
 
 bool GrammarMutator::ApplyUnrepaired(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor) {
@@ -654,17 +677,24 @@ bool GrammarMutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector
   size_t done = 0;
   std::vector<MutationKind>& names = names_;
   names.clear();
+  // Conditionals are settled once for a run of operations that keep the
+  // tree consistent, before a lie or a presence toggle (which must stay as
+  // it leaves the tree) and after the last operation.
+  PendingRepair pending;
   for (int attempt = 0; attempt < 32 && done < stacked; ++attempt) {
     MutationKind kind = PickKind(rng);
-    if (!ApplyAndRepair(kind, tree, rng, donor)) continue;
+    if (!KeepsConsistency(kind)) Settle(tree, rng, pending);
+    if (!ApplyNoting(kind, tree, rng, donor, pending)) continue;
     names.push_back(kind);
     if (++done < stacked) continue;
+    Settle(tree, rng, pending);
     // The size is measured once, after the last operation, by writing the
     // output (the operations before sized what they added by the input's
     // size and the leaf bytes they changed).
     if (CurrentSize(tree, std::exchange(queried_, false), true) > options_.max_size) {
       tree = backup;  // over the size limit: undo everything and start over
       known_size_ = original_size;
+      pending = PendingRepair();
       names.clear();
       done = 0;
       continue;
@@ -674,6 +704,7 @@ bool GrammarMutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector
   // Attempts ran out before the last operation: what was applied stands if
   // it fits.
   if (done > 0 && !output_ready_) {
+    Settle(tree, rng, pending);
     if (CurrentSize(tree, std::exchange(queried_, false), true) > options_.max_size) {
       tree = backup;
       names.clear();

@@ -122,6 +122,21 @@ class GrammarMutator {
  private:
   MutationKind PickKind(Rng& rng);
   bool ApplyAndRepair(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor);
+  // The conditionals an operation left to settle: none, those below
+  // `scope`, or all (scope kNone).
+  struct PendingRepair {
+    bool needed = false;
+    grammar::NodeId scope = grammar::kNone;
+  };
+  // Applies one operation and notes in `pending` what it leaves to settle.
+  bool ApplyNoting(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor, PendingRepair& pending);
+  // Settles what `pending` notes (RepairConditionals) and clears it.
+  void Settle(Tree& tree, Rng& rng, PendingRepair& pending);
+  // Values bound between the messages of a session input flow again.
+  void BindSession(Tree& tree);
+  // False for lies and presence toggles, which leave the tree inconsistent
+  // on purpose.
+  static bool KeepsConsistency(MutationKind kind);
   bool ApplyUnrepaired(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor);
   // A node `Accept(traits_, tree, id)` takes, each equally likely; kNone
   // when none is.
