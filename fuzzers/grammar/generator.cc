@@ -324,7 +324,9 @@ NodeId Generator::Gen(Tree& tree, ExprId id, NodeId parent, Rng& rng, uint32_t d
       }
       break;
     case ExprKind::kConditional: {
+      // Settled later (GenerateInto's caller repairs): left absent for now.
       bool present = IsPresenceControlled(id, e.condition) ? (!cheap && rng.Chance(1, 2))
+                     : settle_later_                       ? false
                                                            : conditions_.Evaluate(tree, node, e.condition);
       if (present) {
         Gen(tree, e.children[0], node, rng, depth + 1);
@@ -462,9 +464,13 @@ int Generator::RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget, No
   return repaired;
 }
 
-NodeId Generator::GenerateInto(Tree& tree, ExprId expr, NodeId parent, Rng& rng, uint32_t byte_budget) {
+NodeId Generator::GenerateInto(Tree& tree, ExprId expr, NodeId parent, Rng& rng, uint32_t byte_budget,
+                               ConditionalFields conditionals) {
   budget_ = byte_budget;
-  return Gen(tree, expr, parent, rng, 0);
+  settle_later_ = conditionals == ConditionalFields::kSettledByCaller;
+  NodeId node = Gen(tree, expr, parent, rng, 0);
+  settle_later_ = false;
+  return node;
 }
 
 namespace {

@@ -52,7 +52,13 @@ class Generator {
 
   // Generates `expr` as a new subtree of `tree` below `parent` (which may be
   // kNone); returns its root. Used by the mutator to regenerate a subtree.
-  NodeId GenerateInto(Tree& tree, ExprId expr, NodeId parent, Rng& rng, uint32_t byte_budget);
+  // Conditional fields are decided by their conditions as the tree is while
+  // generating, or, with kSettledByCaller, left absent for the caller's
+  // RepairConditionals to decide once the subtree is in place (presence
+  // announced by a flag is picked at random either way).
+  enum class ConditionalFields { kDecidedNow, kSettledByCaller };
+  NodeId GenerateInto(Tree& tree, ExprId expr, NodeId parent, Rng& rng, uint32_t byte_budget,
+                      ConditionalFields conditionals = ConditionalFields::kDecidedNow);
 
   // Brings conditional fields in line with the fields their conditions read
   // (after a mutation changed, say, a protocol level or a QoS): a field that
@@ -120,6 +126,7 @@ class Generator {
   std::vector<uint32_t> min_size_;
   std::vector<uint32_t> rule_min_size_;
   int64_t budget_ = 0;  // bytes left in the current generation
+  bool settle_later_ = false;  // GenerateInto with kSettledByCaller in progress
   bool has_conditionals_ = false;
   std::vector<bool> feeds_conditions_;  // per expression: see MayAffectConditions
   std::vector<bool> rule_has_conditionals_;  // per rule: holds a conditional, through the rules it uses

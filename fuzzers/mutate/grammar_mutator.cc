@@ -164,8 +164,9 @@ NodeId GrammarMutator::RegenerateAt(Tree& tree, NodeId old, ExprId expr, Rng& rn
   uint32_t budget = static_cast<uint32_t>(
       std::min<size_t>(options_.generator.max_bytes, options_.max_size > current ? options_.max_size - current : 0) +
       16);
-  // Generated under the same parent so conditions see the surrounding fields.
-  NodeId fresh = generator_.GenerateInto(tree, expr, parent, rng, budget);
+  // Generated under the same parent so a range bounded by another field
+  // sees it; its conditional fields are settled after the operation.
+  NodeId fresh = generator_.GenerateInto(tree, expr, parent, rng, budget, Generator::ConditionalFields::kSettledByCaller);
   if (parent != kNone) tree.Remove(fresh);
   tree.Replace(old, fresh);
   return fresh;
@@ -247,7 +248,8 @@ bool GrammarMutator::InsertElement(Tree& tree, NodeId id, Rng& rng) {
   if (!e.unbounded && count >= e.max && !rng.Chance(1, 8)) return false;
   size_t current = known_size_;
   uint32_t budget = static_cast<uint32_t>(options_.max_size > current ? options_.max_size - current : 0);
-  NodeId fresh = generator_.GenerateInto(tree, e.children[0], id, rng, budget);
+  NodeId fresh =
+      generator_.GenerateInto(tree, e.children[0], id, rng, budget, Generator::ConditionalFields::kSettledByCaller);
   tree.Remove(fresh);
   std::vector<NodeId>& kids = ChildrenOf(tree, id);
   size_t at = rng.Below(kids.size() + 1);
