@@ -93,20 +93,19 @@ Generator::Generator(const Grammar& grammar, GeneratorLimits limits)
     }
   }
   holds_feeding_.assign(grammar.exprs.size(), false);
-  conditional_holds_conditionals_.assign(grammar.exprs.size(), false);
+  conditionals_below_.assign(grammar.exprs.size(), false);
   for (ExprId id = 0; id < grammar.exprs.size(); ++id) {
     ForEachExprBelow(grammar, id, [&](ExprId below, const Expr& b) {
       if (feeds_conditions_[below] || (b.kind == ExprKind::kRuleRef && b.rule != kNone && rule_feeds[b.rule])) {
         holds_feeding_[id] = true;
       }
+      if (below != id && (b.kind == ExprKind::kConditional ||
+                          (b.kind == ExprKind::kRuleRef && b.rule != kNone && rule_has_conditionals_[b.rule]))) {
+        conditionals_below_[id] = true;
+      }
     });
     const Expr& e = grammar.expr(id);
-    if (e.kind != ExprKind::kConditional) continue;
-    for (ExprId child : e.children) {
-      ForEachExprThroughRules(child, [&](ExprId, const Expr& b) {
-        if (b.kind == ExprKind::kConditional) conditional_holds_conditionals_[id] = true;
-      });
-    }
+    if (e.kind == ExprKind::kRuleRef && e.rule != kNone && rule_has_conditionals_[e.rule]) conditionals_below_[id] = true;
   }
   alphabets_.resize(grammar.exprs.size());
   for (ExprId id = 0; id < grammar.exprs.size(); ++id) {
@@ -374,14 +373,13 @@ NodeId Generator::Gen(Tree& tree, ExprId id, NodeId parent, Rng& rng, uint32_t d
 }
 
 void Generator::CollectConditionals(const Tree& tree, NodeId scope, std::vector<NodeId>& out) const {
-  // Not entering rule instances that hold no conditional.
+  // Not entering subtrees that cannot hold a conditional.
   out.clear();
   tree.ForEachBelow(scope, [&](NodeId id) {
     const Node& n = tree.node(id);
     if (n.expr == kNone) return true;
-    const Expr& e = g_.expr(n.expr);
-    if (e.kind == ExprKind::kConditional) out.push_back(id);
-    return !(e.kind == ExprKind::kRuleRef && e.rule != kNone && !rule_has_conditionals_[e.rule]);
+    if (g_.expr(n.expr).kind == ExprKind::kConditional) out.push_back(id);
+    return static_cast<bool>(conditionals_below_[n.expr]);
   });
 }
 
@@ -456,7 +454,7 @@ int Generator::RepairConditionals(Tree& tree, Rng& rng, uint32_t byte_budget, No
         // No answer so far depends on the new nodes (none is a field a
         // condition reads, nor inside one): the queries keep them.
         serializer_.KeepQueries(tree);
-        again = again || (should && conditional_holds_conditionals_[expr]);
+        again = again || (should && conditionals_below_[expr]);
       }
     }
     if (!again) break;

@@ -131,10 +131,10 @@ class Generator {
   std::vector<bool> feeds_conditions_;  // per expression: see MayAffectConditions
   std::vector<bool> rule_has_conditionals_;  // per rule: holds a conditional, through the rules it uses
   // Per expression: a node of it (itself included, through the rules it
-  // uses) can hold a field that feeds conditions. Per conditional
-  // expression: what it holds can include another conditional.
+  // uses) can hold a field that feeds conditions; the nodes below one of it
+  // can include a conditional.
   std::vector<bool> holds_feeding_;
-  std::vector<bool> conditional_holds_conditionals_;
+  std::vector<bool> conditionals_below_;
   std::vector<NodeId> reachable_;  // scratch of RepairConditionals: its conditional nodes, in document order
   std::vector<std::vector<uint8_t>> alphabets_;  // per string expression: its bytes in order
   std::string blob_;                // scratch of FillBlob
