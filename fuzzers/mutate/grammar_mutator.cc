@@ -664,7 +664,7 @@ bool GrammarMutator::TakeOutput(std::string& out) {
 }
 
 bool GrammarMutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector<MutationKind>* applied,
-                            size_t input_size) {
+                            size_t input_size, const Tree* original) {
   output_ready_ = false;
   if (tree.empty()) return false;
   if (input_size == kUnknownSize) {
@@ -673,8 +673,13 @@ bool GrammarMutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector
     known_size_ = input_size;
   }
   const size_t original_size = known_size_;
-  Tree& backup = backup_;  // a member, so its buffers are reused from call to call
-  backup = tree;
+  // The undo copy: the caller's, or a member (its buffers reused from call
+  // to call).
+  if (!original) {
+    backup_ = tree;
+    original = &backup_;
+  }
+  const Tree& backup = *original;
   uint32_t stacked = 1 + static_cast<uint32_t>(rng.Below(options_.max_stacked));
   size_t done = 0;
   std::vector<MutationKind>& names = names_;

@@ -99,9 +99,11 @@ class GrammarMutator {
   // measured once, after the last operation: over max_size, every
   // operation is undone and the stack tried again.
   // `input_size`, when the caller knows it (the tree is the parse of its
-  // input), spares one serialization.
+  // input), spares one serialization. `original`, when the caller holds an
+  // unchanged copy of `tree` that outlives the call (the cached tree it was
+  // copied from), is what an undo goes back to, so no copy is made here.
   bool Mutate(Tree& tree, Rng& rng, const Tree* donor = nullptr, std::vector<MutationKind>* applied = nullptr,
-              size_t input_size = kUnknownSize);
+              size_t input_size = kUnknownSize, const Tree* original = nullptr);
   static constexpr size_t kUnknownSize = ~size_t{0};
 
   // After Mutate returned true: moves the serialization of the mutated tree

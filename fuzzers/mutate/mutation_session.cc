@@ -65,10 +65,10 @@ const grammar::Tree& MutationSession::CachedTree(std::string_view input) {
   return cache_.emplace(key, parser_->Parse(input).tree).first->second;
 }
 
-void MutationSession::LoadTree(std::string_view input, uint64_t key, grammar::Tree& into) {
+const grammar::Tree* MutationSession::LoadTree(std::string_view input, uint64_t key, grammar::Tree& into) {
   if (auto it = cache_.find(key); it != cache_.end()) {
     into = it->second;
-    return;
+    return &it->second;
   }
   // Parsed into reused buffers. Only an input met before is cached: corpus
   // entries come back, libFuzzer's intermediate inputs (after a byte-level
@@ -77,10 +77,10 @@ void MutationSession::LoadTree(std::string_view input, uint64_t key, grammar::Tr
   into = scratch_parse_.tree;
   uint64_t& slot = seen_[key % seen_.size()];
   if (slot == key) {
-    cache_.emplace(key, scratch_parse_.tree);
-  } else {
-    slot = key;
+    return &cache_.emplace(key, scratch_parse_.tree).first->second;
   }
+  slot = key;
+  return &scratch_parse_.tree;
 }
 
 void MutationSession::TrimCache() {
@@ -97,10 +97,11 @@ bool MutationSession::Mutate(std::string_view input, std::string_view donor, siz
   // mutations, running each): that tree is kept, not parsed again.
   uint64_t key = Hash(input);
   grammar::Tree& tree = work_tree_;
+  const grammar::Tree* original = nullptr;  // an unchanged copy of `tree`, when there is one
   if (last_output_valid_ && key == last_output_hash_) {
     std::swap(tree, last_output_tree_);
   } else {
-    LoadTree(input, key, tree);
+    original = LoadTree(input, key, tree);
   }
   last_output_valid_ = false;
   // Without a donor the tree splices from itself (Tree::CopySubtree copies
@@ -108,7 +109,7 @@ bool MutationSession::Mutate(std::string_view input, std::string_view donor, siz
   const grammar::Tree* donor_tree = donor.empty() ? &tree : &CachedTree(donor);
   mutator_->set_max_size(max_size);
   // The tree is the parse of `input` (or the tree that serialized to it).
-  if (!mutator_->Mutate(tree, rng, donor_tree, &last_, input.size())) return false;
+  if (!mutator_->Mutate(tree, rng, donor_tree, &last_, input.size(), original)) return false;
   if (!mutator_->TakeOutput(out)) {
     out.clear();
     serializer_->Serialize(tree, out);

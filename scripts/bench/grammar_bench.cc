@@ -91,7 +91,8 @@ int main(int argc, char** argv) {
 
   // Mutate + serialize (the tree comes from the cache and is copied into a
   // working tree kept from call to call, as in the adapters, which know the
-  // size of the input it was parsed from).
+  // size of the input it was parsed from and undo by copying the cached
+  // tree again).
   std::vector<size_t> source_sizes;
   for (const std::string& input : inputs) source_sizes.push_back(input.size());
   std::vector<double> mutate_us;
@@ -102,7 +103,7 @@ int main(int argc, char** argv) {
     const grammar::Tree& donor = trees[rng.Below(trees.size())];
     auto t0 = Clock::now();
     tree = source;
-    mutator.Mutate(tree, rng, &donor, nullptr, source_sizes[static_cast<size_t>(i) % trees.size()]);
+    mutator.Mutate(tree, rng, &donor, nullptr, source_sizes[static_cast<size_t>(i) % trees.size()], &source);
     if (!mutator.TakeOutput(out)) {
       out.clear();
       serializer.Serialize(tree, out);
