@@ -85,18 +85,19 @@ void Serializer::Prepare(const Tree& tree) {
   }
 }
 
+NodeId Serializer::TargetOf(const Tree& tree, NodeId field) {
+  // The target node of each relation field, found once per serialization.
+  if (target_stamp_[field] == stamp_) return target_memo_[field];
+  NodeId target = resolver_.Find(tree, field, resolver_.RelationTarget(tree.node(field).expr));
+  target_stamp_[field] = stamp_;
+  target_memo_[field] = target;
+  return target;
+}
+
 uint64_t Serializer::Relate(const Tree& tree, NodeId field) {
   const Node& n = tree.node(field);
   const Relation& rel = g_.expr(n.expr).relation;
-  // The target node of each relation field, found once per serialization.
-  NodeId target;
-  if (target_stamp_[field] == stamp_) {
-    target = target_memo_[field];
-  } else {
-    target = resolver_.Find(tree, field, resolver_.RelationTarget(n.expr));
-    target_stamp_[field] = stamp_;
-    target_memo_[field] = target;
-  }
+  const NodeId target = TargetOf(tree, field);
   int64_t base = 0;
   switch (rel.kind) {
     case RelationKind::kNone:
@@ -200,7 +201,7 @@ void Serializer::Emit(const Tree& tree, NodeId id, std::string& out) {
   if (n.flags & kAbsent) return;
   if ((n.flags & kRaw) || n.expr == kNone) {
     out.append(tree.Bytes(id));
-    for (NodeId c = n.first_child; c != kNone; c = tree.node(c).next_sibling) Emit(tree, c, out);
+    EmitChildren(tree, n, out);
     return;
   }
   const Expr& e = g_.expr(n.expr);
@@ -209,6 +210,7 @@ void Serializer::Emit(const Tree& tree, NodeId id, std::string& out) {
       out.append(tree.Bytes(id));
       return;
     case ExprKind::kInteger:
+      if (DeferLength(tree, id, e, out)) return;
       if (UseExactBytes(tree, id)) return out.append(tree.Bytes(id)), void();
       EncodeInteger(ScalarValue(tree, id), e.width, e.order, out);
       return;
@@ -242,14 +244,88 @@ void Serializer::Emit(const Tree& tree, NodeId id, std::string& out) {
     case ExprKind::kBitField: case ExprKind::kVirtual:
       return;
     default:
-      for (NodeId c = n.first_child; c != kNone; c = tree.node(c).next_sibling) Emit(tree, c, out);
+      EmitChildren(tree, n, out);
   }
+}
+
+void Serializer::EmitChildren(const Tree& tree, const Node& n, std::string& out) {
+  for (NodeId c = n.first_child; c != kNone; c = tree.node(c).next_sibling) {
+    const size_t start = out.size();
+    Emit(tree, c, out);
+    for (size_t i = 0; i < deferred_.size(); ++i) {
+      if (deferred_[i].target == c) {
+        FinishLength(tree, i, start, out);
+        break;
+      }
+    }
+  }
+}
+
+void Serializer::EmitRoot(const Tree& tree, std::string& out) {
+  deferred_.clear();
+  Emit(tree, tree.root(), out);
+  // A group never written (not reachable along its siblings after all):
+  // its length computed as usual.
+  while (!deferred_.empty()) {
+    const DeferredLength d = deferred_.back();
+    deferred_.pop_back();
+    const Node& n = tree.node(d.field);
+    const Expr& e = g_.expr(n.expr);
+    scratch_.clear();
+    if (UseExactBytes(tree, d.field)) {
+      scratch_.append(tree.Bytes(d.field));
+    } else {
+      EncodeInteger(ScalarValue(tree, d.field), e.width, e.order, scratch_);
+    }
+    out.replace(d.offset, scratch_.size(), scratch_);
+  }
+}
+
+bool Serializer::DeferLength(const Tree& tree, NodeId id, const Expr& e, std::string& out) {
+  // A fixed-width length written before the group it measures (a frame's
+  // length, then the frame): room is kept and filled once the group is
+  // written, its size read off the output rather than computed by a walk
+  // of its own.
+  const Node& n = tree.node(id);
+  if (e.relation.kind != RelationKind::kLength || (n.flags & kLying) || value_stamp_[id] == stamp_) return false;
+  const NodeId target = TargetOf(tree, id);
+  if (target == kNone || (tree.node(target).flags & kAbsent)) return false;
+  NodeId s = n.next_sibling;
+  while (s != kNone && s != target) s = tree.node(s).next_sibling;
+  if (s == kNone) return false;  // not a following sibling: computed as usual
+  deferred_.push_back({id, target, out.size()});
+  out.append(e.width, '\0');
+  return true;
+}
+
+void Serializer::FinishLength(const Tree& tree, size_t i, size_t start, std::string& out) {
+  const DeferredLength d = deferred_[i];
+  deferred_.erase(deferred_.begin() + static_cast<std::ptrdiff_t>(i));
+  const Node& n = tree.node(d.field);
+  const Expr& e = g_.expr(n.expr);
+  const size_t size = out.size() - start;
+  size_stamp_[d.target] = stamp_;
+  size_memo_[d.target] = static_cast<uint32_t>(size);
+  // What Relate computes; a value found meanwhile (a field of the group
+  // that reads this one) stands, as it would have been found first.
+  if (value_stamp_[d.field] != stamp_) {
+    value_stamp_[d.field] = stamp_;
+    value_memo_[d.field] = EncodeRelationCodec(
+        e.relation.codec, static_cast<uint64_t>(static_cast<int64_t>(size) * e.relation.multiplier + e.relation.addend));
+  }
+  scratch_.clear();
+  if (UseExactBytes(tree, d.field)) {
+    scratch_.append(tree.Bytes(d.field));
+  } else {
+    EncodeInteger(value_memo_[d.field], e.width, e.order, scratch_);
+  }
+  out.replace(d.offset, scratch_.size(), scratch_);
 }
 
 void Serializer::Serialize(const Tree& tree, std::string& out) {
   if (tree.empty() || tree.root() == kNone) return;
   Prepare(tree);
-  Emit(tree, tree.root(), out);
+  EmitRoot(tree, out);
 }
 
 void Serializer::SerializeQueried(const Tree& tree, std::string& out) {
@@ -258,7 +334,7 @@ void Serializer::SerializeQueried(const Tree& tree, std::string& out) {
   // (QueryRelation drops everything after one that did), so they are what
   // a fresh serialization computes for those nodes too.
   if (size_stamp_.size() < tree.size()) Prepare(tree);
-  Emit(tree, tree.root(), out);
+  EmitRoot(tree, out);
 }
 
 size_t Serializer::SerializedSize(const Tree& tree) {

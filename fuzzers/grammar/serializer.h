@@ -2,6 +2,11 @@
 // presence flags, deltas) from the tree as it is now, unless the field is
 // marked lying, in which case its stored value is written as is.
 //
+// A fixed-width length written before the group it measures (a frame's
+// length, then the frame) gets room in the output and is filled in once the
+// group is written: the group's size is read off the output, not computed
+// by a walk of its own.
+//
 // Exactness: a scalar that still holds the bytes it was parsed from (kExact)
 // is written with those bytes while its value is unchanged, so non-canonical
 // encodings (a varint with a redundant continuation byte, "007" as a length)
@@ -65,8 +70,20 @@ class Serializer {
   // Sizes the memo for `tree`, keeping what it holds (new nodes unknown).
   void Grow(const Tree& tree);
   uint64_t Relate(const Tree& tree, NodeId field);
+  // The node a relation field's relation reads (memoized like sizes).
+  NodeId TargetOf(const Tree& tree, NodeId field);
+  // Emit of a fixed-width length field whose group follows it among its
+  // siblings: writes room for it and notes it in deferred_. False: not such
+  // a field (or its value is known already), nothing written.
+  bool DeferLength(const Tree& tree, NodeId id, const Expr& e, std::string& out);
+  // After the target of deferred_[i] was emitted from `start` on: fills in
+  // the length measuring it.
+  void FinishLength(const Tree& tree, size_t i, size_t start, std::string& out);
   size_t Size(const Tree& tree, NodeId id);
   void Emit(const Tree& tree, NodeId id, std::string& out);
+  void EmitChildren(const Tree& tree, const Node& n, std::string& out);
+  // Emit of the root, then the lengths still deferred.
+  void EmitRoot(const Tree& tree, std::string& out);
   uint64_t ScalarValue(const Tree& tree, NodeId id);
   bool UseExactBytes(const Tree& tree, NodeId id);
   size_t ScalarSize(const Tree& tree, NodeId id);
@@ -85,6 +102,13 @@ class Serializer {
   std::vector<uint32_t> value_stamp_;
   std::vector<uint64_t> value_memo_;
   bool cycle_hit_ = false;
+  struct DeferredLength {
+    NodeId field;
+    NodeId target;
+    size_t offset;  // of the room kept in the output
+  };
+  std::vector<DeferredLength> deferred_;
+  std::string scratch_;
   uint32_t stamp_ = 0;
 };
 
