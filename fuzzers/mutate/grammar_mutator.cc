@@ -120,17 +120,43 @@ GrammarMutator::GrammarMutator(const Grammar& grammar, MutatorOptions options)
   tokens_.assign(unique.begin(), unique.end());
   traits_.reserve(g_.exprs.size());
   for (const Expr& e : g_.exprs) traits_.push_back(TraitsOf(e));
+  // What the nodes below a node of each expression can offer, through the
+  // rules they use.
+  std::vector<uint16_t> rule_traits(g_.rules.size(), 0);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (RuleId r = 0; r < g_.rules.size(); ++r) {
+      uint16_t t = rule_traits[r];
+      ForEachExprBelow(g_, g_.rules[r].body, [&](ExprId id, const Expr& e) {
+        t |= traits_[id];
+        if (e.kind == ExprKind::kRuleRef && e.rule != kNone) t |= rule_traits[e.rule];
+      });
+      if (t != rule_traits[r]) rule_traits[r] = t, changed = true;
+    }
+  }
+  traits_below_.assign(g_.exprs.size(), 0);
+  for (ExprId id = 0; id < g_.exprs.size(); ++id) {
+    ForEachExprBelow(g_, id, [&](ExprId below, const Expr& e) {
+      if (below != id) traits_below_[id] |= traits_[below];
+      if (e.kind == ExprKind::kRuleRef && e.rule != kNone) traits_below_[id] |= rule_traits[e.rule];
+    });
+  }
 }
 
-template <bool (*Accept)(const uint16_t*, const Tree&, NodeId)>
+template <bool (*Accept)(const uint16_t*, const Tree&, NodeId), uint16_t kEnterFor>
 NodeId GrammarMutator::PickCandidate(const Tree& tree, Rng& rng) const {
   // One pass, no list: each accepted node replaces the pick with
-  // probability 1/seen (reservoir sampling), so every candidate is equally likely.
+  // probability 1/seen (reservoir sampling), so every candidate is equally
+  // likely. Subtrees whose expression cannot hold one (nothing below offers
+  // `kEnterFor`) are not entered.
   NodeId pick = kNone;
   uint64_t seen = 0;
   const uint16_t* traits = traits_.data();
+  const uint16_t* below = traits_below_.data();
   tree.ForEachReachable([&](NodeId id) {
     if (Accept(traits, tree, id) && rng.Below(++seen) == 0) pick = id;
+    const ExprId e = tree.node(id).expr;
+    return kEnterFor == 0 || e == kNone || (below[e] & kEnterFor) != 0;
   });
   return pick;
 }
@@ -183,14 +209,14 @@ bool GrammarMutator::SetLeafBytes(Tree& tree, NodeId node, std::string_view data
 }
 
 bool GrammarMutator::Regenerate(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate<AnyStructured>(tree, rng);
+  NodeId id = PickCandidate<AnyStructured, 0>(tree, rng);
   if (id == kNone) return false;
   changed_root_ = RegenerateAt(tree, id, tree.node(id).expr, rng);
   return true;
 }
 
 bool GrammarMutator::SwapAlternative(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate<IsChoice>(tree, rng);
+  NodeId id = PickCandidate<IsChoice, kChoiceExpr>(tree, rng);
   if (id == kNone) return false;
   const Expr& e = g_.expr(tree.node(id).expr);
   uint64_t current = tree.node(id).value;
@@ -236,7 +262,7 @@ bool GrammarMutator::Splice(Tree& tree, Rng& rng, const Tree* donor) {
 }
 
 bool GrammarMutator::RepeatInsert(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate<IsRepeat>(tree, rng);
+  NodeId id = PickCandidate<IsRepeat, kRepeatExpr>(tree, rng);
   if (id == kNone) return false;
   return InsertElement(tree, id, rng);
 }
@@ -263,7 +289,7 @@ bool GrammarMutator::InsertElement(Tree& tree, NodeId id, Rng& rng) {
 }
 
 bool GrammarMutator::RepeatDelete(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate<IsNonEmptyRepeat>(tree, rng);
+  NodeId id = PickCandidate<IsNonEmptyRepeat, kRepeatExpr>(tree, rng);
   if (id == kNone) return false;
   const Expr& e = g_.expr(tree.node(id).expr);
   std::vector<NodeId>& kids = ChildrenOf(tree, id);
@@ -274,7 +300,7 @@ bool GrammarMutator::RepeatDelete(Tree& tree, Rng& rng) {
 }
 
 bool GrammarMutator::RepeatDuplicate(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate<IsNonEmptyRepeat>(tree, rng);
+  NodeId id = PickCandidate<IsNonEmptyRepeat, kRepeatExpr>(tree, rng);
   if (id == kNone) return false;
   std::vector<NodeId>& kids = ChildrenOf(tree, id);
   NodeId element = kids[rng.Below(kids.size())];
@@ -309,7 +335,7 @@ bool GrammarMutator::SwapElements(Tree& tree, NodeId id, Rng& rng) {
 }
 
 bool GrammarMutator::ToggleOptional(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate<IsOptional>(tree, rng);
+  NodeId id = PickCandidate<IsOptional, kOptionalExpr>(tree, rng);
   if (id == kNone) return false;
   Node& n = tree.node(id);
   if (n.flags & kAbsent) {
@@ -325,7 +351,7 @@ bool GrammarMutator::ToggleOptional(Tree& tree, Rng& rng) {
 }
 
 bool GrammarMutator::IntBoundary(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate<IsFreeScalar>(tree, rng);
+  NodeId id = PickCandidate<IsFreeScalar, kFreeScalarExpr>(tree, rng);
   if (id == kNone) return false;
   touched_leaf_ = id;
   uint64_t max = Generator::MaxValue(g_.expr(tree.node(id).expr));
@@ -337,7 +363,7 @@ bool GrammarMutator::IntBoundary(Tree& tree, Rng& rng) {
 }
 
 bool GrammarMutator::IntDelta(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate<IsFreeScalar>(tree, rng);
+  NodeId id = PickCandidate<IsFreeScalar, kFreeScalarExpr>(tree, rng);
   if (id == kNone) return false;
   touched_leaf_ = id;
   uint64_t max = Generator::MaxValue(g_.expr(tree.node(id).expr));
@@ -349,7 +375,7 @@ bool GrammarMutator::IntDelta(Tree& tree, Rng& rng) {
 }
 
 bool GrammarMutator::EnumValue(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate<IsChoosableScalar>(tree, rng);
+  NodeId id = PickCandidate<IsChoosableScalar, kChoosableExpr>(tree, rng);
   if (id == kNone) return false;
   touched_leaf_ = id;
   const Expr& e = g_.expr(tree.node(id).expr);
@@ -366,7 +392,7 @@ bool GrammarMutator::EnumValue(Tree& tree, Rng& rng) {
 
 bool GrammarMutator::DictionaryToken(Tree& tree, Rng& rng) {
   if (tokens_.empty()) return false;
-  NodeId id = PickCandidate<IsBlob>(tree, rng);
+  NodeId id = PickCandidate<IsBlob, kBlobExpr>(tree, rng);
   if (id == kNone) return false;
   touched_leaf_ = id;
   const std::string& token = tokens_[rng.Below(tokens_.size())];
@@ -381,7 +407,7 @@ bool GrammarMutator::DictionaryToken(Tree& tree, Rng& rng) {
 }
 
 bool GrammarMutator::StringLength(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate<IsBlob>(tree, rng);
+  NodeId id = PickCandidate<IsBlob, kBlobExpr>(tree, rng);
   if (id == kNone) return false;
   touched_leaf_ = id;
   const Expr& e = g_.expr(tree.node(id).expr);
@@ -410,7 +436,7 @@ bool GrammarMutator::StringLength(Tree& tree, Rng& rng) {
 }
 
 bool GrammarMutator::ByteHavoc(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate<IsLeafWithBytes>(tree, rng);
+  NodeId id = PickCandidate<IsLeafWithBytes, 0>(tree, rng);
   if (id == kNone) return false;
   touched_leaf_ = id;
   std::string& data = leaf_;
@@ -443,7 +469,7 @@ bool GrammarMutator::ByteHavoc(Tree& tree, Rng& rng) {
 }
 
 bool GrammarMutator::RelationLie(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate<IsRelation>(tree, rng);
+  NodeId id = PickCandidate<IsRelation, kRelationExpr>(tree, rng);
   if (id == kNone) return false;
   Node& n = tree.node(id);
   if ((n.flags & kLying) && rng.Chance(1, 4)) {
@@ -470,7 +496,7 @@ bool GrammarMutator::RelationLie(Tree& tree, Rng& rng) {
 }
 
 bool GrammarMutator::ConstraintLie(Tree& tree, Rng& rng) {
-  NodeId id = PickCandidate<IsConstrainedScalar>(tree, rng);
+  NodeId id = PickCandidate<IsConstrainedScalar, kConstrainedExpr>(tree, rng);
   if (id == kNone) return false;
   const Expr& e = g_.expr(tree.node(id).expr);
   const Constraint& c = e.constraint;

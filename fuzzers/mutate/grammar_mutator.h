@@ -142,7 +142,9 @@ class GrammarMutator {
   bool ApplyUnrepaired(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor);
   // A node `Accept(traits_, tree, id)` takes, each equally likely; kNone
   // when none is.
-  template <bool (*Accept)(const uint16_t*, const Tree&, NodeId)>
+  // `kEnterFor`: the trait bits a subtree must be able to hold to be
+  // searched (0: every subtree).
+  template <bool (*Accept)(const uint16_t*, const Tree&, NodeId), uint16_t kEnterFor>
   NodeId PickCandidate(const Tree& tree, Rng& rng) const;
   // Generates `expr` in place of node `old` (same parent); returns the new node.
   NodeId RegenerateAt(Tree& tree, NodeId old, ExprId expr, Rng& rng);
@@ -190,7 +192,8 @@ class GrammarMutator {
   grammar::SessionBinder binder_;
   std::vector<std::string> tokens_;
   uint32_t calls_since_compaction_check_ = 0;
-  std::vector<uint16_t> traits_;  // per expression: what it offers the operations (a bit each)
+  std::vector<uint16_t> traits_;
+  std::vector<uint16_t> traits_below_;  // per expression: the traits of what its nodes can hold  // per expression: what it offers the operations (a bit each)
   ByteMutator byte_mutator_;
   std::string scratch_;
   // Serialized size of the tree as last measured; budgets of operations are
