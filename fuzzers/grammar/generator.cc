@@ -69,9 +69,12 @@ Generator::Generator(const Grammar& grammar, GeneratorLimits limits)
     ExprId field = fields.back();
     fields.pop_back();
     if (grammar.expr(field).relation.kind == RelationKind::kNone) {
-      ForEachExprThroughRules(field, [&](ExprId below, const Expr& e) {
-        if (e.relation.kind != RelationKind::kNone) mark(below);
-      });
+      ForEachExprBelow(
+          grammar, field,
+          [&](ExprId below, const Expr& e) {
+            if (e.relation.kind != RelationKind::kNone) mark(below);
+          },
+          /*through_rules=*/true);
       continue;
     }
     mark(resolver_.RelationTarget(field));
@@ -113,24 +116,6 @@ Generator::Generator(const Grammar& grammar, GeneratorLimits limits)
     if (e.kind != ExprKind::kString) continue;
     for (int b = 0; b < 256; ++b) {
       if (e.alphabet.test(b)) alphabets_[id].push_back(static_cast<uint8_t>(b));
-    }
-  }
-}
-
-template <typename Visit>
-void Generator::ForEachExprThroughRules(ExprId root, Visit&& visit) const {
-  std::vector<bool> entered(g_.rules.size(), false);
-  std::vector<ExprId> stack{root};
-  while (!stack.empty()) {
-    ExprId id = stack.back();
-    stack.pop_back();
-    if (id == kNone) continue;
-    const Expr& e = g_.expr(id);
-    visit(id, e);
-    stack.insert(stack.end(), e.children.begin(), e.children.end());
-    if (e.kind == ExprKind::kRuleRef && e.rule != kNone && !entered[e.rule]) {
-      entered[e.rule] = true;
-      stack.push_back(g_.rules[e.rule].body);
     }
   }
 }

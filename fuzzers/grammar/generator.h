@@ -111,10 +111,6 @@ class Generator {
   // The conditional nodes of the subtree of `scope` in document order.
   void CollectConditionals(const Tree& tree, NodeId scope, std::vector<NodeId>& out) const;
   void ComputeMinSizes();
-  // visit(id, expr) for `root` and every expression below it, entering each
-  // rule a reference names once.
-  template <typename Visit>
-  void ForEachExprThroughRules(ExprId root, Visit&& visit) const;
   void FillBlob(Tree& tree, NodeId node, const Expr& e, Rng& rng);
 
   const Grammar& g_;

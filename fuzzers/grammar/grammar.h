@@ -292,10 +292,12 @@ struct Grammar {
   const Session* SessionOfRoot(ExprId root) const;
 };
 
-// Calls visit(id, expr) for `root` and every expression below it (not
-// entering the rules that rule references name), depth first.
+// Calls visit(id, expr) for `root` and every expression below it, depth
+// first: not entering the rules that rule references name, or, with
+// `through_rules`, entering each such rule once.
 template <typename Visit>
-void ForEachExprBelow(const Grammar& g, ExprId root, Visit&& visit) {
+void ForEachExprBelow(const Grammar& g, ExprId root, Visit&& visit, bool through_rules = false) {
+  std::vector<bool> entered(through_rules ? g.rules.size() : 0, false);
   std::vector<ExprId> stack{root};
   while (!stack.empty()) {
     ExprId id = stack.back();
@@ -304,6 +306,10 @@ void ForEachExprBelow(const Grammar& g, ExprId root, Visit&& visit) {
     const Expr& e = g.expr(id);
     visit(id, e);
     stack.insert(stack.end(), e.children.begin(), e.children.end());
+    if (through_rules && e.kind == ExprKind::kRuleRef && e.rule != kNone && !entered[e.rule]) {
+      entered[e.rule] = true;
+      stack.push_back(g.rules[e.rule].body);
+    }
   }
 }
 

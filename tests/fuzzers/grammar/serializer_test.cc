@@ -44,6 +44,17 @@ std::vector<NodeId> RelationFields(const Grammar& g, const Tree& tree) {
   return out;
 }
 
+// Marks one relation field of `tree`, picked at random, lying with a small
+// value; false when the tree has none.
+bool LieAboutOneRelation(const Grammar& g, Tree& tree, Rng& rng) {
+  std::vector<NodeId> fields = RelationFields(g, tree);
+  if (fields.empty()) return false;
+  Node& n = tree.node(fields[rng.Below(fields.size())]);
+  n.flags |= kLying;
+  n.value = rng.Below(16);
+  return true;
+}
+
 // Queries every relation of `tree` in a shuffled order, then checks each
 // answer and the queried serialization against fresh computations.
 void CheckQueries(const Grammar& g, const Tree& tree, Serializer& queried, Rng& rng) {
@@ -79,12 +90,7 @@ TEST_CASE("Shared relation queries answer as fresh computations do", "[grammar]"
     CheckQueries(g, tree, queried, rng);
     // Change the tree (a lying relation, a new value, a dropped option) and
     // query again after BeginQueries.
-    std::vector<NodeId> fields = RelationFields(g, tree);
-    if (!fields.empty()) {
-      Node& n = tree.node(fields[rng.Below(fields.size())]);
-      n.flags |= kLying;
-      n.value = rng.Below(16);
-    }
+    LieAboutOneRelation(g, tree, rng);
     CheckQueries(g, tree, queried, rng);
     for (NodeId id : tree.Reachable()) {
       const Node& n = tree.node(id);
@@ -137,13 +143,7 @@ TEST_CASE("Lengths written before their groups are the groups' sizes", "[grammar
     CHECK(parsed.complete());
     CHECK(parsed.lying_fields == 0);
     // A lying length keeps its value; the others still follow their groups.
-    std::vector<NodeId> fields = RelationFields(g, tree);
-    if (!fields.empty()) {
-      Node& n = tree.node(fields[rng.Below(fields.size())]);
-      n.flags |= kLying;
-      n.value = rng.Below(16);
-      ++lying_trees;
-    }
+    lying_trees += LieAboutOneRelation(g, tree, rng);
     CheckQueries(g, tree, queried, rng);
     // Parsed trees keep their exact bytes.
     std::string again = Serializer(g).Serialize(parser.Parse(bytes).tree);
