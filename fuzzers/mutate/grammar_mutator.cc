@@ -746,17 +746,35 @@ bool GrammarMutator::Mutate(Tree& tree, Rng& rng, const Tree* donor, std::vector
       output_ready_ = true;
     }
   }
-  // Nodes replaced or dropped stay in the arena until it is compacted: when
-  // the tree has more than doubled in this call, or every 16th call (a tree
-  // mutated call after call gathers them slowly), it is compacted if half
-  // of it is unreachable.
-  if (tree.size() > 64 && (tree.size() > 2 * backup.size() || ++calls_since_compaction_check_ >= 16)) {
+  MaybeCompact(tree, backup.size());
+  if (applied) applied->insert(applied->end(), names.begin(), names.end());
+  return done > 0;
+}
+
+bool GrammarMutator::CrossOver(Tree& tree, Rng& rng, const Tree& donor, size_t input_size) {
+  output_ready_ = false;
+  if (tree.empty()) return false;
+  known_size_ = input_size;
+  const size_t size_before = tree.size();
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    // A splice that finds no place leaves the tree as it was.
+    if (!ApplyAndRepair(MutationKind::kSplice, tree, rng, &donor)) continue;
+    if (CurrentSize(tree, std::exchange(queried_, false), true) > options_.max_size) return false;
+    output_ready_ = true;
+    MaybeCompact(tree, size_before);
+    return true;
+  }
+  return false;
+}
+
+void GrammarMutator::MaybeCompact(Tree& tree, size_t size_before) {
+  // A tree mutated call after call gathers unreachable nodes slowly: hence
+  // the check every 16th call as well.
+  if (tree.size() > 64 && (tree.size() > 2 * size_before || ++calls_since_compaction_check_ >= 16)) {
     calls_since_compaction_check_ = 0;
     tree.Reachable(reachable_);
     if (tree.size() > 2 * reachable_.size()) tree.Compact();
   }
-  if (applied) applied->insert(applied->end(), names.begin(), names.end());
-  return done > 0;
 }
 
 }  // namespace iotfuzz::mutate

@@ -106,7 +106,14 @@ class GrammarMutator {
               size_t input_size = kUnknownSize, const Tree* original = nullptr);
   static constexpr size_t kUnknownSize = ~size_t{0};
 
-  // After Mutate returned true: moves the serialization of the mutated tree
+  // Crossover: a subtree of `donor` spliced into `tree` in place of one of
+  // the same expression (a few tries), conditionals settled. `input_size`
+  // is the size of `tree`'s serialization. False when no place matched
+  // (`tree` unchanged) or the result is over max_size (`tree` changed: the
+  // caller drops it). After true, TakeOutput hands over the serialization.
+  bool CrossOver(Tree& tree, Rng& rng, const Tree& donor, size_t input_size);
+
+  // After Mutate or CrossOver returned true: moves the serialization of the mutated tree
   // (made while checking its size) into `out`, so callers need not
   // serialize again. False when it is not at hand.
   bool TakeOutput(std::string& out);
@@ -123,6 +130,10 @@ class GrammarMutator {
 
  private:
   MutationKind PickKind(Rng& rng);
+  // Nodes replaced or dropped stay in the arena until it is compacted: when
+  // the tree has more than doubled since it had `size_before` nodes, or
+  // every 16th call, it is compacted if half of it is unreachable.
+  void MaybeCompact(Tree& tree, size_t size_before);
   bool ApplyAndRepair(MutationKind kind, Tree& tree, Rng& rng, const Tree* donor);
   // The conditionals an operation left to settle: none, those below
   // `scope`, or all (scope kNone).

@@ -127,40 +127,31 @@ bool MutationSession::CrossOver(std::string_view a, std::string_view b, size_t m
   last_.clear();
   grammar::Rng rng(seed);
   // `a` is usually an intermediate of libFuzzer's stacked mutations: the
-  // last output (tree kept) or parsed into a reused buffer, not cached. `b`
-  // is a corpus entry: cached. The candidate is a member, so its buffers are
-  // reused from call to call.
+  // last output, whose kept tree is changed in place (this call's output
+  // replaces it), or parsed into a reused buffer, not cached. A cached tree
+  // is copied. `b` is a corpus entry: cached.
   uint64_t key_a = Hash(a);
-  const grammar::Tree* tree_a;
+  grammar::Tree& tree = work_tree_;
   if (last_output_valid_ && key_a == last_output_hash_) {
-    tree_a = &last_output_tree_;
+    std::swap(tree, last_output_tree_);
   } else if (auto it = cache_.find(key_a); it != cache_.end()) {
-    tree_a = &it->second;
+    tree = it->second;
   } else {
     parser_->ParseInto(a, scratch_parse_);
-    tree_a = &scratch_parse_.tree;
+    std::swap(tree, scratch_parse_.tree);
   }
-  const grammar::Tree& tree = *tree_a;
+  last_output_valid_ = false;
   const grammar::Tree& donor = CachedTree(b);
   mutator_->set_max_size(max_size);
-  grammar::Tree& candidate = work_tree_;
-  for (int attempt = 0; attempt < 4; ++attempt) {
-    candidate = tree;
-    // The candidate serializes to `a` (a parse is exact; a kept output's
-    // tree serialized to it): its size is known.
-    if (!mutator_->Apply(MutationKind::kSplice, candidate, rng, &donor, a.size())) continue;
-    out.clear();
-    serializer_->Serialize(candidate, out);
-    if (out.size() <= max_size) {
-      last_.push_back(MutationKind::kSplice);
-      // The next stacked mutation starts from this output: keep its tree.
-      last_output_hash_ = Hash(out);
-      std::swap(last_output_tree_, candidate);
-      last_output_valid_ = true;
-      return true;
-    }
-  }
-  return false;
+  // The tree serializes to `a` (a parse is exact; a kept output's tree
+  // serialized to it): its size is known.
+  if (!mutator_->CrossOver(tree, rng, donor, a.size()) || !mutator_->TakeOutput(out)) return false;
+  last_.push_back(MutationKind::kSplice);
+  // The next stacked mutation starts from this output: keep its tree.
+  last_output_hash_ = Hash(out);
+  std::swap(last_output_tree_, tree);
+  last_output_valid_ = true;
+  return true;
 }
 
 std::string ResolveGrammarPath(const char* built_in) {

@@ -125,6 +125,18 @@ int main(int argc, char** argv) {
     session_us.push_back(Micros(t0, Clock::now()));
   }
 
+  // Crossover, bytes to bytes as LLVMFuzzerCustomCrossOver calls it: a
+  // corpus entry spliced with another (both cached).
+  std::vector<double> crossover_us;
+  for (int i = 0; i < iterations; ++i) {
+    const std::string& a = inputs[static_cast<size_t>(i) % inputs.size()];
+    const std::string& b = inputs[rng.Below(inputs.size())];
+    uint64_t seed = rng.Next();
+    auto t0 = Clock::now();
+    session.CrossOver(a, b, 512, seed, out);
+    crossover_us.push_back(Micros(t0, Clock::now()));
+  }
+
   // Baseline: copy and flip one byte.
   std::vector<double> byte_us;
   for (int i = 0; i < iterations; ++i) {
@@ -150,12 +162,14 @@ int main(int argc, char** argv) {
   }
   double gen_seconds = Micros(g0, Clock::now()) / 1e6;
 
-  Stats p = Summarize(parse_us), m = Summarize(mutate_us), sm = Summarize(session_us), b = Summarize(byte_us);
+  Stats p = Summarize(parse_us), m = Summarize(mutate_us), sm = Summarize(session_us);
+  Stats x = Summarize(crossover_us), b = Summarize(byte_us);
   std::printf("grammar %s, %zu inputs of at most 512 bytes, %d iterations\n", argv[1], inputs.size(), iterations);
   std::printf("%-34s %12s %12s\n", "operation", "median us", "p99 us");
   std::printf("%-34s %12.2f %12.2f\n", "parse (bytes -> tree)", p.median_us, p.p99_us);
   std::printf("%-34s %12.2f %12.2f\n", "mutate + serialize (grammar)", m.median_us, m.p99_us);
   std::printf("%-34s %12.2f %12.2f\n", "mutate, bytes to bytes (session)", sm.median_us, sm.p99_us);
+  std::printf("%-34s %12.2f %12.2f\n", "crossover, bytes to bytes (session)", x.median_us, x.p99_us);
   std::printf("%-34s %12.2f %12.2f\n", "baseline: copy + flip one byte", b.median_us, b.p99_us);
   std::printf("%-34s %12.0f inputs/s (%.0f bytes avg)\n", "generate + serialize", generated / gen_seconds,
               generated ? static_cast<double>(generated_bytes) / generated : 0.0);

@@ -2,6 +2,8 @@
 // a parse with the same result, and only inputs met again are cached.
 #include "fuzzers/mutate/mutation_session.h"
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -75,6 +77,76 @@ TEST_CASE("Session cache keys tell apart inputs that differ in one byte or in le
   for (size_t n = 0; n <= 64; ++n, ++inputs) keys.insert(MutationSession::Hash(std::string(n, '\0')));
   for (size_t n = 1; n <= seed.size(); ++n, ++inputs) keys.insert(MutationSession::Hash(std::string_view(seed).substr(0, n)));
   CHECK(keys.size() == inputs);
+}
+
+std::vector<std::string> CorpusInputs() {
+  std::vector<std::string> inputs;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(IOTFUZZ_SOURCE_DIR) + "/corpora/demo_device_coap_fuzzer")) {
+    inputs.push_back(ReadFile(entry.path().string()));
+  }
+  std::sort(inputs.begin(), inputs.end());
+  return inputs;
+}
+
+TEST_CASE("Crossover splices from the second input alike whether the first is cached or parsed", "[mutate]") {
+  std::vector<std::string> inputs = CorpusInputs();
+  REQUIRE(inputs.size() >= 8);
+  MutationSession fresh(kGrammar, {});
+  MutationSession cached(kGrammar, {});
+  for (const std::string& input : inputs) cached.TreeOf(input);
+  std::string out_fresh, out_cached;
+  int spliced = 0, changed = 0;
+  for (size_t i = 0; i < 200; ++i) {
+    const std::string& a = inputs[i % inputs.size()];
+    const std::string& b = inputs[(i * 7 + 3) % inputs.size()];
+    INFO("crossover " << i);
+    bool x = fresh.CrossOver(a, b, 512, 5000 + i, out_fresh);
+    bool y = cached.CrossOver(a, b, 512, 5000 + i, out_cached);
+    REQUIRE(x == y);
+    if (!x) continue;
+    ++spliced;
+    REQUIRE(out_fresh == out_cached);
+    CHECK(out_fresh.size() <= 512);
+    REQUIRE(fresh.last_mutations() == std::vector<MutationKind>{MutationKind::kSplice});
+    changed += out_fresh != a;
+  }
+  CHECK(spliced > 150);
+  // Many splices put in an equal subtree (the donor's code or type is often
+  // the same); most change the input.
+  CHECK(changed > 100);
+}
+
+TEST_CASE("Crossovers and mutations stacked on their own outputs stay within the limit", "[mutate]") {
+  // Each call after the first starts from the last output, whose tree the
+  // session keeps (a crossover changes it in place); two sessions given the
+  // same calls agree.
+  std::vector<std::string> inputs = CorpusInputs();
+  REQUIRE(!inputs.empty());
+  constexpr size_t kMax = 200;
+  MutationSession one(kGrammar, {});
+  MutationSession two(kGrammar, {});
+  std::string current = inputs[0];
+  std::string out_one, out_two;
+  int crossovers = 0, changed = 0;
+  for (size_t i = 0; i < 400; ++i) {
+    const std::string& donor = inputs[(i * 5 + 1) % inputs.size()];
+    const bool crossover = i % 2 == 0;
+    INFO("step " << i << (crossover ? " (crossover)" : " (mutation)"));
+    bool x = crossover ? one.CrossOver(current, donor, kMax, 700 + i, out_one)
+                       : one.Mutate(current, donor, kMax, 700 + i, out_one);
+    bool y = crossover ? two.CrossOver(current, donor, kMax, 700 + i, out_two)
+                       : two.Mutate(current, donor, kMax, 700 + i, out_two);
+    REQUIRE(x == y);
+    if (!x) continue;
+    REQUIRE(out_one == out_two);
+    REQUIRE(out_one.size() <= kMax);
+    crossovers += crossover;
+    changed += out_one != current;
+    current = out_one;
+  }
+  CHECK(crossovers > 100);
+  CHECK(changed > 250);
 }
 
 }  // namespace
