@@ -383,6 +383,9 @@ bool SessionRunner::ParseResponse(std::string_view bytes, bool whole, Response& 
   // fewest violations (a server's malformed answer), first in order on ties.
   size_t best = response_rules_.size();
   size_t best_lies = ~size_t{0};
+  // The best parse so far is kept (not parsed again): a whole message's in
+  // best_parse_ (its buffers reused from call to call), a prefix's in `best_match`.
+  grammar::PrefixMatch best_match;
   const size_t hint = bytes.empty() ? 0 : rule_hint_[static_cast<uint8_t>(bytes[0])];
   for (size_t k = 0; k <= response_rules_.size() && best_lies != 0; ++k) {
     // The hinted rule first, then all in order (the hinted one again is cheap
@@ -390,20 +393,18 @@ bool SessionRunner::ParseResponse(std::string_view bytes, bool whole, Response& 
     size_t i = k == 0 ? (hint == 0 ? response_rules_.size() : hint - 1) : k - 1;
     if (i >= response_rules_.size() || (k > 0 && hint != 0 && i == hint - 1)) continue;
     RuleId rule = response_rules_[i];
-    size_t lies = 0;
     if (whole) {
       parser_.ParseInto(bytes, parse_, rule);
-      if (!parse_.complete()) continue;
-      lies = parse_.lying_fields;
+      if (!parse_.complete() || parse_.lying_fields >= best_lies) continue;
+      best_lies = parse_.lying_fields;
+      std::swap(parse_, best_parse_);
     } else {
       grammar::PrefixMatch match = parser_.ParsePrefix(bytes, rule);
-      if (match.status != grammar::PrefixMatch::kComplete) continue;
-      lies = match.parse.lying_fields;
+      if (match.status != grammar::PrefixMatch::kComplete || match.parse.lying_fields >= best_lies) continue;
+      best_lies = match.parse.lying_fields;
+      best_match = std::move(match);
     }
-    if (lies < best_lies) {
-      best = i;
-      best_lies = lies;
-    }
+    best = i;
   }
   if (best == response_rules_.size()) {
     length = 0;
@@ -411,17 +412,8 @@ bool SessionRunner::ParseResponse(std::string_view bytes, bool whole, Response& 
   }
   if (best_lies == 0 && !bytes.empty()) rule_hint_[static_cast<uint8_t>(bytes[0])] = static_cast<uint16_t>(best + 1);
   RuleId rule = response_rules_[best];
-  const grammar::Tree* tree = nullptr;
-  grammar::PrefixMatch match;
-  if (whole) {
-    parser_.ParseInto(bytes, parse_, rule);
-    tree = &parse_.tree;
-    length = bytes.size();
-  } else {
-    match = parser_.ParsePrefix(bytes, rule);
-    tree = &match.parse.tree;
-    length = match.length;
-  }
+  const grammar::Tree* tree = whole ? &best_parse_.tree : &best_match.parse.tree;
+  length = whole ? bytes.size() : best_match.length;
   response.rule = g_.rule(rule).name;
   response.state = response.rule;
   if (state_fields_[best] != kNone) {

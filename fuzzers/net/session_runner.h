@@ -156,6 +156,7 @@ class SessionRunner {
   std::vector<grammar::ExprId> state_fields_;     // per response rule, kNone when none
   std::vector<const grammar::SessionStep*> accept_steps_;  // per response rule, null when none
   grammar::ParseResult parse_;          // responses
+  grammar::ParseResult best_parse_;     // the response rule that explains them best so far
   grammar::ParseResult session_parse_;  // the session input being sent
   grammar::Tree message_tree_;          // one message, to serialize it alone
   std::vector<Inbox> inboxes_;          // per connection
