@@ -29,7 +29,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Stats {
-  double median_us = 0, p99_us = 0;
+  double median_us = 0, p99_us = 0, mean_us = 0;
 };
 
 Stats Summarize(std::vector<double>& samples) {
@@ -37,6 +37,9 @@ Stats Summarize(std::vector<double>& samples) {
   Stats s;
   if (samples.empty()) return s;
   s.median_us = samples[samples.size() / 2];
+  double sum = 0;
+  for (double x : samples) sum += x;
+  s.mean_us = sum / static_cast<double>(samples.size());
   s.p99_us = samples[std::min(samples.size() - 1, samples.size() * 99 / 100)];
   return s;
 }
@@ -137,6 +140,29 @@ int main(int argc, char** argv) {
     crossover_us.push_back(Micros(t0, Clock::now()));
   }
 
+  // As libFuzzer drives the adapters: a corpus entry, then up to five
+  // calls stacked on each other's output, each a mutation or a crossover
+  // with a corpus entry (LLVMFuzzerCustomMutator and
+  // LLVMFuzzerCustomCrossOver are its only two mutators, picked alike).
+  // The mean per call is what bounds a harness's executions per second.
+  mutate::MutationSession driven(argv[1], options);
+  for (const std::string& input : inputs) driven.TreeOf(input);
+  std::vector<double> stacked_us;
+  std::string unit, next;
+  for (int i = 0; i < iterations;) {
+    unit = inputs[rng.Below(inputs.size())];
+    const int depth = 1 + static_cast<int>(rng.Below(5));
+    for (int d = 0; d < depth && i < iterations; ++d, ++i) {
+      const std::string& other = inputs[rng.Below(inputs.size())];
+      const bool crossover = rng.Below(2) == 0;
+      uint64_t seed = rng.Next();
+      auto t0 = Clock::now();
+      bool ok = crossover ? driven.CrossOver(unit, other, 4096, seed, next) : driven.Mutate(unit, {}, 4096, seed, next);
+      stacked_us.push_back(Micros(t0, Clock::now()));
+      if (ok) std::swap(unit, next);
+    }
+  }
+
   // Baseline: copy and flip one byte.
   std::vector<double> byte_us;
   for (int i = 0; i < iterations; ++i) {
@@ -163,13 +189,15 @@ int main(int argc, char** argv) {
   double gen_seconds = Micros(g0, Clock::now()) / 1e6;
 
   Stats p = Summarize(parse_us), m = Summarize(mutate_us), sm = Summarize(session_us);
-  Stats x = Summarize(crossover_us), b = Summarize(byte_us);
+  Stats x = Summarize(crossover_us), st = Summarize(stacked_us), b = Summarize(byte_us);
   std::printf("grammar %s, %zu inputs of at most 512 bytes, %d iterations\n", argv[1], inputs.size(), iterations);
   std::printf("%-34s %12s %12s\n", "operation", "median us", "p99 us");
   std::printf("%-34s %12.2f %12.2f\n", "parse (bytes -> tree)", p.median_us, p.p99_us);
   std::printf("%-34s %12.2f %12.2f\n", "mutate + serialize (grammar)", m.median_us, m.p99_us);
   std::printf("%-34s %12.2f %12.2f\n", "mutate, bytes to bytes (session)", sm.median_us, sm.p99_us);
   std::printf("%-34s %12.2f %12.2f\n", "crossover, bytes to bytes (session)", x.median_us, x.p99_us);
+  std::printf("%-34s %12.2f %12.2f   mean %.2f us (max_size 4096)\n", "stacked mutate/crossover (session)",
+              st.median_us, st.p99_us, st.mean_us);
   std::printf("%-34s %12.2f %12.2f\n", "baseline: copy + flip one byte", b.median_us, b.p99_us);
   std::printf("%-34s %12.0f inputs/s (%.0f bytes avg)\n", "generate + serialize", generated / gen_seconds,
               generated ? static_cast<double>(generated_bytes) / generated : 0.0);
