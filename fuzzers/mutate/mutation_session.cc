@@ -128,17 +128,14 @@ bool MutationSession::CrossOver(std::string_view a, std::string_view b, size_t m
   grammar::Rng rng(seed);
   // `a` is usually an intermediate of libFuzzer's stacked mutations: the
   // last output, whose kept tree is changed in place (this call's output
-  // replaces it), or parsed into a reused buffer, not cached. A cached tree
-  // is copied. `b` is a corpus entry: cached.
+  // replaces it); otherwise a corpus entry or an intermediate, loaded as for
+  // a mutation (cached once met twice). `b` is a corpus entry: cached.
   uint64_t key_a = Hash(a);
   grammar::Tree& tree = work_tree_;
   if (last_output_valid_ && key_a == last_output_hash_) {
     std::swap(tree, last_output_tree_);
-  } else if (auto it = cache_.find(key_a); it != cache_.end()) {
-    tree = it->second;
   } else {
-    parser_->ParseInto(a, scratch_parse_);
-    std::swap(tree, scratch_parse_.tree);
+    LoadTree(a, key_a, tree);
   }
   last_output_valid_ = false;
   const grammar::Tree& donor = CachedTree(b);
