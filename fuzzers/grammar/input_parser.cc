@@ -578,12 +578,24 @@ void InputParser::ParseInto(std::string_view input, ParseResult& result, RuleId 
 
 PrefixMatch InputParser::ParsePrefix(std::string_view input, RuleId rule) {
   PrefixMatch match;
+  ParsePrefixInto(input, rule, match);
+  return match;
+}
+
+void InputParser::ParsePrefixInto(std::string_view input, RuleId rule, PrefixMatch& match) {
+  match.status = PrefixMatch::kNoMatch;
+  match.length = 0;
+  match.parse.raw_bytes = 0;
+  match.parse.lying_fields = 0;
+  match.parse.unusual_values = 0;
+  match.parse.budget_exhausted = false;
+  Tree& tree = match.parse.tree;
+  tree.Clear();
   if (rule == kNone) rule = g_.start;
-  if (rule == kNone) return match;
+  if (rule == kNone) return;
   input_ = input;
   tree_ = &match.parse.tree;
   prefix_mode_ = true;
-  Tree& tree = match.parse.tree;
   for (bool relaxed : {false, true}) {
     tree.Clear();
     NodeId root = tree.Add(kNone, kNone);
@@ -610,7 +622,6 @@ PrefixMatch InputParser::ParsePrefix(std::string_view input, RuleId rule) {
   if (match.status != PrefixMatch::kComplete) tree.Clear();
   tree_ = nullptr;
   prefix_mode_ = false;
-  return match;
 }
 
 }  // namespace iotfuzz::grammar

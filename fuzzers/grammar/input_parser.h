@@ -76,6 +76,9 @@ class InputParser {
   // kNoMatch otherwise. The rule should delimit itself (a length field, a
   // terminator): an unbounded field at its end takes whatever has arrived.
   PrefixMatch ParsePrefix(std::string_view input, RuleId rule);
+  // The same into `match`, whose buffers are reused (no allocation once
+  // they have grown).
+  void ParsePrefixInto(std::string_view input, RuleId rule, PrefixMatch& match);
 
  private:
   bool Match(ExprId id, NodeId parent, size_t& pos, size_t end, bool relaxed);

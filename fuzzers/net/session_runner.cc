@@ -384,8 +384,8 @@ bool SessionRunner::ParseResponse(std::string_view bytes, bool whole, Response& 
   size_t best = response_rules_.size();
   size_t best_lies = ~size_t{0};
   // The best parse so far is kept (not parsed again): a whole message's in
-  // best_parse_ (its buffers reused from call to call), a prefix's in `best_match`.
-  grammar::PrefixMatch best_match;
+  // best_parse_, a prefix's in best_prefix_ (their buffers reused from call
+  // to call).
   const size_t hint = bytes.empty() ? 0 : rule_hint_[static_cast<uint8_t>(bytes[0])];
   for (size_t k = 0; k <= response_rules_.size() && best_lies != 0; ++k) {
     // The hinted rule first, then all in order (the hinted one again is cheap
@@ -399,10 +399,10 @@ bool SessionRunner::ParseResponse(std::string_view bytes, bool whole, Response& 
       best_lies = parse_.lying_fields;
       std::swap(parse_, best_parse_);
     } else {
-      grammar::PrefixMatch match = parser_.ParsePrefix(bytes, rule);
-      if (match.status != grammar::PrefixMatch::kComplete || match.parse.lying_fields >= best_lies) continue;
-      best_lies = match.parse.lying_fields;
-      best_match = std::move(match);
+      parser_.ParsePrefixInto(bytes, rule, prefix_);
+      if (prefix_.status != grammar::PrefixMatch::kComplete || prefix_.parse.lying_fields >= best_lies) continue;
+      best_lies = prefix_.parse.lying_fields;
+      std::swap(prefix_, best_prefix_);
     }
     best = i;
   }
@@ -412,8 +412,8 @@ bool SessionRunner::ParseResponse(std::string_view bytes, bool whole, Response& 
   }
   if (best_lies == 0 && !bytes.empty()) rule_hint_[static_cast<uint8_t>(bytes[0])] = static_cast<uint16_t>(best + 1);
   RuleId rule = response_rules_[best];
-  const grammar::Tree* tree = whole ? &best_parse_.tree : &best_match.parse.tree;
-  length = whole ? bytes.size() : best_match.length;
+  const grammar::Tree* tree = whole ? &best_parse_.tree : &best_prefix_.parse.tree;
+  length = whole ? bytes.size() : best_prefix_.length;
   response.rule = g_.rule(rule).name;
   response.state = response.rule;
   if (state_fields_[best] != kNone) {
@@ -467,8 +467,12 @@ void SessionRunner::TakeResponses(size_t connection, bool final, MessageExchange
     return;
   }
   bool framed = session_.framing == grammar::SessionFraming::kFrames;
-  while (!received.empty()) {
-    std::string_view view(received);
+  // A server may answer with many messages (a broker delivering retained
+  // messages): they are taken from the front by an offset, and the buffer
+  // is shortened once.
+  size_t taken = 0;
+  while (taken < received.size()) {
+    std::string_view view = std::string_view(received).substr(taken);
     size_t frame = 0;
     if (framed) {
       if (view.size() < 2) break;
@@ -491,8 +495,9 @@ void SessionRunner::TakeResponses(size_t connection, bool final, MessageExchange
     }
     r.bytes = std::string(view.substr(0, take));
     record(std::move(r));
-    received.erase(0, take);
+    taken += take;
   }
+  received.erase(0, taken);
 }
 
 SessionResult SessionRunner::Run(std::string_view input, ConnectionSet& connections, const ServerActivity& activity,

@@ -157,6 +157,8 @@ class SessionRunner {
   std::vector<const grammar::SessionStep*> accept_steps_;  // per response rule, null when none
   grammar::ParseResult parse_;          // responses
   grammar::ParseResult best_parse_;     // the response rule that explains them best so far
+  grammar::PrefixMatch prefix_;         // the same for a response at the front of a stream
+  grammar::PrefixMatch best_prefix_;
   grammar::ParseResult session_parse_;  // the session input being sent
   grammar::Tree message_tree_;          // one message, to serialize it alone
   std::vector<Inbox> inboxes_;          // per connection
