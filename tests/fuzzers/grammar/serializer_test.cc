@@ -3,6 +3,7 @@
 #include "fuzzers/grammar/serializer.h"
 
 #include <algorithm>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -76,18 +77,30 @@ void CheckQueries(const Grammar& g, const Tree& tree, Serializer& queried, Rng& 
   }
 }
 
-TEST_CASE("Shared relation queries answer as fresh computations do", "[grammar]") {
-  Grammar g = LoadGrammarText(kRelations, "relations.grammar").grammar;
+// Generates `count` trees of `g` (blobs of up to `max_blob` bytes, seed
+// `seed`), checks shared queries on each as generated, then hands it to
+// `more` with the serializer the queries share (one for every tree: stale
+// memo entries must not leak) and the random source.
+void ForEachGeneratedTree(const Grammar& g, uint32_t max_blob, uint64_t seed, int count,
+                          const std::function<void(Tree&, Serializer&, Rng&)>& more) {
   GeneratorLimits limits;
-  limits.max_blob = 300;  // lengths past 12 and 268: one- and two-byte extensions
+  limits.max_blob = max_blob;
   Generator generator(g, limits);
-  Serializer queried(g);  // one serializer for every tree: stale memo entries must not leak
-  Rng rng(11);
-  int with_extension = 0;
-  for (int i = 0; i < 300; ++i) {
+  Serializer queried(g);
+  Rng rng(seed);
+  for (int i = 0; i < count; ++i) {
     INFO("tree " << i);
     Tree tree = generator.Generate(rng);
     CheckQueries(g, tree, queried, rng);
+    more(tree, queried, rng);
+  }
+}
+
+TEST_CASE("Shared relation queries answer as fresh computations do", "[grammar]") {
+  Grammar g = LoadGrammarText(kRelations, "relations.grammar").grammar;
+  int with_extension = 0;
+  // Blobs past 12 and 268 bytes: lengths with one- and two-byte extensions.
+  ForEachGeneratedTree(g, 300, 11, 300, [&](Tree& tree, Serializer& queried, Rng& rng) {
     // Change the tree (a lying relation, a new value, a dropped option) and
     // query again after BeginQueries.
     LieAboutOneRelation(g, tree, rng);
@@ -102,7 +115,7 @@ TEST_CASE("Shared relation queries answer as fresh computations do", "[grammar]"
     CheckQueries(g, tree, queried, rng);
     std::string bytes = Serializer(g).Serialize(tree);
     with_extension += bytes.size() > 270;
-  }
+  });
   CHECK(with_extension > 0);
 }
 
@@ -127,17 +140,10 @@ TEST_CASE("Lengths written before their groups are the groups' sizes", "[grammar
   // group is written; with every relation queried first it writes them as
   // computed. Both agree, and the bytes parse back without a lie.
   Grammar g = LoadGrammarText(kLengthsFirst, "lengths_first.grammar").grammar;
-  GeneratorLimits limits;
-  limits.max_blob = 200;  // varint lengths of one and two bytes
-  Generator generator(g, limits);
   InputParser parser(g);
-  Serializer queried(g);
-  Rng rng(17);
   int lying_trees = 0;
-  for (int i = 0; i < 300; ++i) {
-    INFO("tree " << i);
-    Tree tree = generator.Generate(rng);
-    CheckQueries(g, tree, queried, rng);
+  // Blobs of up to 200 bytes: varint lengths of one and two bytes.
+  ForEachGeneratedTree(g, 200, 17, 300, [&](Tree& tree, Serializer& queried, Rng& rng) {
     std::string bytes = Serializer(g).Serialize(tree);
     ParseResult parsed = parser.Parse(bytes);
     CHECK(parsed.complete());
@@ -148,7 +154,7 @@ TEST_CASE("Lengths written before their groups are the groups' sizes", "[grammar
     // Parsed trees keep their exact bytes.
     std::string again = Serializer(g).Serialize(parser.Parse(bytes).tree);
     CHECK(again == bytes);
-  }
+  });
   CHECK(lying_trees > 100);
 }
 
