@@ -76,7 +76,7 @@ const grammar::Tree* MutationSession::LoadTree(std::string_view input, uint64_t 
   parser_->ParseInto(input, scratch_parse_);
   into = scratch_parse_.tree;
   uint64_t& slot = seen_[key % seen_.size()];
-  if (slot == key) {
+  if (slot == key || cache_every_input_) {
     return &cache_.emplace(key, scratch_parse_.tree).first->second;
   }
   slot = key;

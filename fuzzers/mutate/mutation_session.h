@@ -58,6 +58,10 @@ class MutationSession {
   // TreeOf without trimming: trees it returns stay valid until the next
   // TrimCache, so one call can hold several.
   const grammar::Tree& CachedTree(std::string_view input);
+  // Every input Mutate or CrossOver is given is cached the first time, not
+  // the second: for callers whose inputs are all corpus entries (the
+  // network fuzzer), where none is a one-off.
+  void set_cache_every_input(bool on) { cache_every_input_ = on; }
 
  private:
   std::unique_ptr<grammar::Grammar> grammar_;
@@ -65,7 +69,8 @@ class MutationSession {
   std::unique_ptr<grammar::Serializer> serializer_;
   std::unique_ptr<GrammarMutator> mutator_;
   // The tree of `input` (hash `key`) into `into`: from the cache, or parsed
-  // and cached when the input was met before (seen_). Returns the tree it
+  // and cached when the input was met before (seen_) or every input is
+  // cached. Returns the tree it
   // was copied from (the cache entry, or the parser's scratch tree), which
   // stays unchanged until the next call.
   const grammar::Tree* LoadTree(std::string_view input, uint64_t key, grammar::Tree& into);
@@ -77,6 +82,7 @@ class MutationSession {
   grammar::Tree work_tree_;   // reused between calls: fewer allocations
   grammar::ParseResult scratch_parse_;  // inputs parsed without being cached
   bool last_output_valid_ = false;
+  bool cache_every_input_ = false;
   static constexpr size_t kCacheLimit = 8192;
   // Hashes of inputs parsed without being cached, one per slot (a later
   // input with the same slot replaces it).

@@ -282,6 +282,8 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
     auto w = std::make_unique<NetWorker>();
     w->index = k;
     w->mutation = std::make_unique<mutate::MutationSession>(s.target.grammar.string(), mopts, s.target.session);
+    // Parents and donors all come from the corpus queue: each is parsed once.
+    w->mutation->set_cache_every_input(true);
     for (const grammar::Session& candidate : w->mutation->grammar().sessions) {
       if (candidate.name == s.target.session) w->session = &candidate;
     }

@@ -24,6 +24,16 @@ std::string ReadFile(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+std::vector<std::string> CorpusInputs() {
+  std::vector<std::string> inputs;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(IOTFUZZ_SOURCE_DIR) + "/corpora/demo_device_coap_fuzzer")) {
+    inputs.push_back(ReadFile(entry.path().string()));
+  }
+  std::sort(inputs.begin(), inputs.end());
+  return inputs;
+}
+
 TEST_CASE("Mutation sessions cache inputs met twice and mutate cached and parsed trees alike", "[mutate]") {
   std::string seed = ReadFile(kSeed);
   REQUIRE(!seed.empty());
@@ -58,6 +68,31 @@ TEST_CASE("Mutation sessions cache inputs met twice and mutate cached and parsed
   CHECK(out_fresh == out_cached);
 }
 
+TEST_CASE("A session told to cache every input caches it when first met and mutates it alike", "[mutate]") {
+  std::vector<std::string> inputs = CorpusInputs();
+  REQUIRE(inputs.size() >= 4);
+  MutationSession every(kGrammar, {});
+  every.set_cache_every_input(true);
+  MutationSession twice(kGrammar, {});  // caches an input met a second time
+  std::string out_every, out_twice;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    INFO("input " << i);
+    bool a = every.Mutate(inputs[i], inputs[(i + 1) % inputs.size()], 512, 300 + i, out_every);
+    bool b = twice.Mutate(inputs[i], inputs[(i + 1) % inputs.size()], 512, 300 + i, out_twice);
+    REQUIRE(a == b);
+    if (a) CHECK(out_every == out_twice);
+  }
+  // Every input was a donor once, and donors are cached by both.
+  CHECK(every.cached() == inputs.size());
+  CHECK(twice.cached() == inputs.size());
+  // A new input: cached at once only by the first.
+  std::string fresh = inputs[0] + "x";
+  every.Mutate(fresh, {}, 512, 9, out_every);
+  twice.Mutate(fresh, {}, 512, 9, out_twice);
+  CHECK(every.cached() == inputs.size() + 1);
+  CHECK(twice.cached() == inputs.size());
+}
+
 TEST_CASE("Session cache keys tell apart inputs that differ in one byte or in length", "[mutate]") {
   std::string seed = ReadFile(kSeed);
   REQUIRE(seed.size() > 16);
@@ -77,16 +112,6 @@ TEST_CASE("Session cache keys tell apart inputs that differ in one byte or in le
   for (size_t n = 0; n <= 64; ++n, ++inputs) keys.insert(MutationSession::Hash(std::string(n, '\0')));
   for (size_t n = 1; n <= seed.size(); ++n, ++inputs) keys.insert(MutationSession::Hash(std::string_view(seed).substr(0, n)));
   CHECK(keys.size() == inputs);
-}
-
-std::vector<std::string> CorpusInputs() {
-  std::vector<std::string> inputs;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::string(IOTFUZZ_SOURCE_DIR) + "/corpora/demo_device_coap_fuzzer")) {
-    inputs.push_back(ReadFile(entry.path().string()));
-  }
-  std::sort(inputs.begin(), inputs.end());
-  return inputs;
 }
 
 TEST_CASE("Crossover splices from the second input alike whether the first is cached or parsed", "[mutate]") {
