@@ -545,10 +545,7 @@ ParseResult InputParser::Parse(std::string_view input, RuleId rule) {
 }
 
 void InputParser::ParseInto(std::string_view input, ParseResult& result, RuleId rule) {
-  result.tree.Clear();
-  result.raw_bytes = 0;
-  result.lying_fields = 0;
-  result.budget_exhausted = false;
+  result.Clear();
   if (rule == kNone) rule = g_.start;
   input_ = input;
   tree_ = &result.tree;
@@ -585,12 +582,8 @@ PrefixMatch InputParser::ParsePrefix(std::string_view input, RuleId rule) {
 void InputParser::ParsePrefixInto(std::string_view input, RuleId rule, PrefixMatch& match) {
   match.status = PrefixMatch::kNoMatch;
   match.length = 0;
-  match.parse.raw_bytes = 0;
-  match.parse.lying_fields = 0;
-  match.parse.unusual_values = 0;
-  match.parse.budget_exhausted = false;
+  match.parse.Clear();
   Tree& tree = match.parse.tree;
-  tree.Clear();
   if (rule == kNone) rule = g_.start;
   if (rule == kNone) return;
   input_ = input;

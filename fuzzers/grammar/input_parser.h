@@ -48,6 +48,14 @@ struct ParseResult {
   bool budget_exhausted = false;
   // True when the whole input was explained by the grammar: no raw bytes.
   bool complete() const { return raw_bytes == 0; }
+  // Empty, for a parse into reused buffers (the tree keeps its capacity).
+  void Clear() {
+    tree.Clear();
+    raw_bytes = 0;
+    lying_fields = 0;
+    unusual_values = 0;
+    budget_exhausted = false;
+  }
 };
 
 // Whether the bytes received so far hold a complete message of a rule: how a

@@ -269,16 +269,19 @@ void Serializer::EmitRoot(const Tree& tree, std::string& out) {
   while (!deferred_.empty()) {
     const DeferredLength d = deferred_.back();
     deferred_.pop_back();
-    const Node& n = tree.node(d.field);
-    const Expr& e = g_.expr(n.expr);
-    scratch_.clear();
-    if (UseExactBytes(tree, d.field)) {
-      scratch_.append(tree.Bytes(d.field));
-    } else {
-      EncodeInteger(ScalarValue(tree, d.field), e.width, e.order, scratch_);
-    }
-    out.replace(d.offset, scratch_.size(), scratch_);
+    FillRoom(tree, d, ScalarValue(tree, d.field), out);
   }
+}
+
+void Serializer::FillRoom(const Tree& tree, const DeferredLength& d, uint64_t value, std::string& out) {
+  const Expr& e = g_.expr(tree.node(d.field).expr);
+  scratch_.clear();
+  if (UseExactBytes(tree, d.field)) {
+    scratch_.append(tree.Bytes(d.field));
+  } else {
+    EncodeInteger(value, e.width, e.order, scratch_);
+  }
+  out.replace(d.offset, scratch_.size(), scratch_);
 }
 
 bool Serializer::DeferLength(const Tree& tree, NodeId id, const Expr& e, std::string& out) {
@@ -301,8 +304,7 @@ bool Serializer::DeferLength(const Tree& tree, NodeId id, const Expr& e, std::st
 void Serializer::FinishLength(const Tree& tree, size_t i, size_t start, std::string& out) {
   const DeferredLength d = deferred_[i];
   deferred_.erase(deferred_.begin() + static_cast<std::ptrdiff_t>(i));
-  const Node& n = tree.node(d.field);
-  const Expr& e = g_.expr(n.expr);
+  const Expr& e = g_.expr(tree.node(d.field).expr);
   const size_t size = out.size() - start;
   size_stamp_[d.target] = stamp_;
   size_memo_[d.target] = static_cast<uint32_t>(size);
@@ -313,13 +315,7 @@ void Serializer::FinishLength(const Tree& tree, size_t i, size_t start, std::str
     value_memo_[d.field] = EncodeRelationCodec(
         e.relation.codec, static_cast<uint64_t>(static_cast<int64_t>(size) * e.relation.multiplier + e.relation.addend));
   }
-  scratch_.clear();
-  if (UseExactBytes(tree, d.field)) {
-    scratch_.append(tree.Bytes(d.field));
-  } else {
-    EncodeInteger(value_memo_[d.field], e.width, e.order, scratch_);
-  }
-  out.replace(d.offset, scratch_.size(), scratch_);
+  FillRoom(tree, d, value_memo_[d.field], out);
 }
 
 void Serializer::Serialize(const Tree& tree, std::string& out) {

@@ -79,6 +79,9 @@ class Serializer {
   // After the target of deferred_[i] was emitted from `start` on: fills in
   // the length measuring it.
   void FinishLength(const Tree& tree, size_t i, size_t start, std::string& out);
+  struct DeferredLength;
+  // Writes a deferred length with `value` (or its exact bytes) into its room.
+  void FillRoom(const Tree& tree, const DeferredLength& d, uint64_t value, std::string& out);
   size_t Size(const Tree& tree, NodeId id);
   void Emit(const Tree& tree, NodeId id, std::string& out);
   void EmitChildren(const Tree& tree, const Node& n, std::string& out);

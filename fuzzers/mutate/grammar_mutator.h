@@ -203,8 +203,8 @@ class GrammarMutator {
   grammar::SessionBinder binder_;
   std::vector<std::string> tokens_;
   uint32_t calls_since_compaction_check_ = 0;
-  std::vector<uint16_t> traits_;
-  std::vector<uint16_t> traits_below_;  // per expression: the traits of what its nodes can hold  // per expression: what it offers the operations (a bit each)
+  std::vector<uint16_t> traits_;        // per expression: what it offers the operations (a bit each)
+  std::vector<uint16_t> traits_below_;  // per expression: the traits of what its nodes can hold
   ByteMutator byte_mutator_;
   std::string scratch_;
   // Serialized size of the tree as last measured; budgets of operations are

@@ -70,9 +70,8 @@ class MutationSession {
   std::unique_ptr<GrammarMutator> mutator_;
   // The tree of `input` (hash `key`) into `into`: from the cache, or parsed
   // and cached when the input was met before (seen_) or every input is
-  // cached. Returns the tree it
-  // was copied from (the cache entry, or the parser's scratch tree), which
-  // stays unchanged until the next call.
+  // cached. Returns the tree it was copied from (the cache entry, or the
+  // parser's scratch tree), which stays unchanged until the next call.
   const grammar::Tree* LoadTree(std::string_view input, uint64_t key, grammar::Tree& into);
   std::unordered_map<uint64_t, grammar::Tree> cache_;
   std::vector<MutationKind> last_;
