@@ -137,13 +137,14 @@ void NetExecutor::StartServer() {
   // The user's ASAN_OPTIONS and UBSAN_OPTIONS count, except that a report
   // must end the process (that is how a crash is seen); unsymbolized reports
   // by default, so a dying server does not wait on a symbolizer.
-  auto sanitizer = [](const char* variable, bool asan) {
+  auto sanitizer = [this](const char* variable, bool asan) {
     const char* user = std::getenv(variable);
     SanitizerOptions o = SanitizerOptions::Parse(user != nullptr ? user : "");
     o.Set("abort_on_error", "1");
     o.SetDefault("symbolize", "0");
     if (asan) {
       o.SetDefault("detect_leaks", "0");
+      if (!options_.allocation_stacks) o.SetDefault("malloc_context_size", "0");
     } else {
       o.Set("halt_on_error", "1");
       o.SetDefault("print_stacktrace", "1");
@@ -152,6 +153,9 @@ void NetExecutor::StartServer() {
   };
   launch.env = {{"ASAN_OPTIONS", sanitizer("ASAN_OPTIONS", true)},
                 {"UBSAN_OPTIONS", sanitizer("UBSAN_OPTIONS", false)}};
+  // Dynamic symbols bound at start (as afl-fuzz does): once in the
+  // forkserver, not again by lazy binding in every child.
+  if (std::getenv("LD_BIND_LAZY") == nullptr) launch.env.emplace_back("LD_BIND_NOW", "1");
   if (map_) {
     launch.env.emplace_back("__AFL_SHM_ID", std::to_string(map_->id()));
     launch.env.emplace_back("AFL_MAP_SIZE", std::to_string(map_->size()));

@@ -67,6 +67,13 @@ struct ExecutorOptions {
   // The server's context switches are watched through a perf event where
   // the kernel allows it (ServerActivity); false: /proc only.
   bool watch_switches = true;
+  // AddressSanitizer records where each heap block was allocated and freed
+  // (malloc_context_size), the stacks a heap report shows. In a fresh
+  // forkserver child each recorded stack writes to pages of the stack store
+  // the forkserver never touched: false (malloc_context_size=0, afl-fuzz's
+  // default) spares those page faults. A malloc_context_size in the user's
+  // ASAN_OPTIONS wins either way.
+  bool allocation_stacks = true;
   int cpu = -1;  // >= 0: the server runs on this CPU only (parallel workers)
   std::filesystem::path work_dir;  // server log and {work_dir}
 };

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <cstdlib>
 #include <exception>
 #include <fstream>
 #include <mutex>
@@ -18,6 +19,7 @@
 #include "fuzzers/common/background_writer.h"
 #include "fuzzers/common/content_hash.h"
 #include "fuzzers/common/error.h"
+#include "fuzzers/engine/sanitizer_options.h"
 #include "fuzzers/grammar/generator.h"
 #include "fuzzers/grammar/input_parser.h"
 #include "fuzzers/grammar/random.h"
@@ -209,6 +211,38 @@ struct NetFuzzer::Impl {
     return minimizer.Minimize(input, static_cast<size_t>(std::max(budget, 0)));
   }
 
+  // Whether the workers' servers run without allocation stacks
+  // (ExecutorOptions::allocation_stacks): forkserver mode.
+  bool lean_reports = false;
+
+  // The server's report of crash `found` (with `signature`) from one more
+  // run of `input` on a server of its own that records allocation stacks,
+  // so a heap report says where the block was allocated and freed; the
+  // campaign's own report when that run does not crash the same way.
+  // Runs on worker `w`'s CPU, without the lock.
+  std::string FullReport(NetWorker& w, const std::string& input, const ExecResult& found,
+                         const std::string& signature) {
+    ExecutorOptions eo = options.executor;
+    eo.allocation_stacks = true;
+    eo.cpu = w.cpu;
+    eo.work_dir = Dir("server") / fmt::format("report-{}", w.index);
+    std::string report = found.server_log;
+    try {
+      NetExecutor executor(target, eo, w.mutation->grammar(), *w.session);
+      executor.Start();
+      ExecResult r = executor.Execute(input);
+      executor.Stop();
+      if (r.verdict == found.verdict && FindingSignature(r) == signature) report = std::move(r.server_log);
+    } catch (const Error&) {
+      // No second server (ports, resources): the campaign's report stands.
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(eo.work_dir, ec);
+    std::lock_guard lock(mutex);
+    ++stats.sessions;
+    return report;
+  }
+
   // New response states seen in `r` (transitions are counted, not kept for).
   size_t RecordStates(const SessionResult& r) {
     size_t fresh = 0;
@@ -309,8 +343,16 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
     std::filesystem::create_directories(s.Dir(dir));
   }
   std::shared_ptr<SharedCoverage> shared_coverage;
+  // A forkserver child lives one session: recording allocation stacks
+  // would cost it page faults every session. A new crash's report is made
+  // again with them (FullReport).
+  // (Unless the user's ASAN_OPTIONS set malloc_context_size.)
+  const char* user_asan = std::getenv("ASAN_OPTIONS");
+  s.lean_reports = o.executor.reset == ResetMode::kForkserver &&
+                   !SanitizerOptions::Parse(user_asan != nullptr ? user_asan : "").Get("malloc_context_size");
   for (auto& w : s.workers) {
     ExecutorOptions eo = o.executor;
+    if (s.lean_reports) eo.allocation_stacks = false;
     // Each server works in a directory of its own, on a free port of its own.
     eo.work_dir = jobs == 1 ? s.Dir("server") : s.Dir("server") / std::to_string(w->index);
     eo.cpu = w->cpu;
@@ -456,7 +498,9 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
     WriteFileAtomically(base, input);
     std::filesystem::path log = base;
     log += ".log";
-    WriteFileAtomically(log, r.server_log);
+    const bool rerun = is_new && s.lean_reports && r.verdict == ExecResult::Verdict::kCrash &&
+                       r.server_log.find("AddressSanitizer") != std::string::npos;
+    WriteFileAtomically(log, rerun ? s.FullReport(w, input, r, signature) : r.server_log);
     std::filesystem::path transcript = base;
     transcript += ".txt";
     WriteFileAtomically(transcript, fmt::format("{}: {}\nsignature: {}\n{}", kind, r.description, signature,

@@ -451,6 +451,82 @@ TEST_CASE("forkserver: a fresh demo device server per session, with edge coverag
   fs::remove_all(o.work_dir);
 }
 
+namespace {
+
+// The frames of the stack an AddressSanitizer heap report shows for where
+// the block was allocated (the lines after "allocated by thread").
+size_t AllocationStackFrames(const std::string& report) {
+  size_t at = report.find("allocated by thread");
+  if (at == std::string::npos) return 0;
+  size_t frames = 0;
+  for (at = report.find('\n', at); at != std::string::npos && report.compare(at + 1, 5, "    #") == 0;
+       at = report.find('\n', at + 1)) {
+    ++frames;
+  }
+  return frames;
+}
+
+}  // namespace
+
+TEST_CASE("forkserver campaign: servers record no allocation stacks, a new crash's report is made again with them") {
+  NetTarget t = DemoBroker("demo_device_mqtt_server");
+  t.grammar = IOTFUZZ_MQTT_GRAMMAR;
+  t.session = "broker_v311";
+  const std::string connect_persistent("\x10\x12\x00\x04MQTT\x04\x00\x00\x3c\x00\x06lock-1", 20);
+  const std::string subscribe("\x82\x06\x00\x01\x00\x01#\x02", 8);
+  std::string publish(std::string("\x34\x2f\x00\x03", 4) + "a/b" + std::string("\x00\x07", 2));
+  publish += std::string(40, 'x');
+  const std::string pubrel("\x62\x02\x00\x07", 4);
+  const std::string hub1 = connect_persistent + subscribe + publish + pubrel;
+  {
+    // An executor without allocation stacks: the heap report lacks them.
+    Fixture f(IOTFUZZ_MQTT_GRAMMAR, "broker_v311");
+    ExecutorOptions o;
+    o.reset = ResetMode::kForkserver;
+    o.allocation_stacks = false;
+    o.work_dir = WorkDir("lean-reports");
+    NetExecutor ex(t, o, f.loaded.grammar, *f.session);
+    ex.Start();
+    ExecResult crash = ex.Execute(hub1);
+    INFO(crash.server_log);
+    REQUIRE(crash.verdict == ExecResult::Verdict::kCrash);
+    CHECK(crash.server_log.find("heap-buffer-overflow") != std::string::npos);
+    // Only the allocator's own frame.
+    CHECK(AllocationStackFrames(crash.server_log) == 1);
+    ex.Stop();
+    fs::remove_all(o.work_dir);
+  }
+  // A campaign in forkserver mode: the crash file's report has them.
+  const fs::path work = WorkDir("lean-reports-campaign");
+  fs::create_directories(work / "seeds");
+  std::ofstream(work / "seeds" / "hub1", std::ios::binary) << hub1;
+  NetFuzzOptions fo;
+  fo.executor.reset = ResetMode::kForkserver;
+  fo.seed = 1;
+  fo.max_sessions = 1;
+  fo.minimize_budget = 0;
+  fo.corpus_dirs = {work / "seeds"};
+  fo.out_dir = work / "out";
+  NetFuzzer fuzzer(t, fo);
+  NetFuzzStats stats = fuzzer.Run(nullptr, nullptr, nullptr);
+  CHECK(stats.crashes == 1);
+  size_t reports = 0;
+  for (const auto& e : fs::directory_iterator(fo.out_dir / "crashes")) {
+    if (e.path().extension() != ".log") continue;
+    std::ifstream in(e.path());
+    std::string report((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    INFO(report);
+    CHECK(report.find("heap-buffer-overflow") != std::string::npos);
+    // The allocator's frame and its callers' up to main.
+    CHECK(AllocationStackFrames(report) >= 3);
+    ++reports;
+  }
+  CHECK(reports == 1);
+  // The second server's directory is gone with it.
+  CHECK_FALSE(fs::exists(fo.out_dir / "server" / "report-0"));
+  fs::remove_all(work);
+}
+
 TEST_CASE("two connections: the broker's delivery to the subscriber is answered there, and HUB-3 is found") {
   Fixture f(IOTFUZZ_MQTT_GRAMMAR, "pub_sub_v311");
   REQUIRE(f.session->connections == std::vector<std::string>{"subscriber", "publisher"});
