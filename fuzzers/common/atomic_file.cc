@@ -43,7 +43,15 @@ class TempFileGuard {
 
 }  // namespace
 
-void WriteFileAtomically(const std::filesystem::path& path, std::string_view contents) {
+void SyncDirectory(const std::filesystem::path& dir) {
+  const int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+}
+
+void WriteFileAtomically(const std::filesystem::path& path, std::string_view contents, DirectorySync sync) {
   std::filesystem::path dir = path.parent_path();
   if (dir.empty()) dir = ".";
   std::string temp_name = (dir / ("." + path.filename().string() + ".tmp.XXXXXX")).string();
@@ -76,11 +84,7 @@ void WriteFileAtomically(const std::filesystem::path& path, std::string_view con
 
   // Make the rename itself durable. A directory that cannot be opened or
   // synced (some file systems refuse) does not undo the completed write.
-  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
+  if (sync == DirectorySync::kNow) SyncDirectory(dir);
 }
 
 std::filesystem::path MergeDirectoryOf(const std::filesystem::path& dir) {

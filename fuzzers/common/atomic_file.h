@@ -14,7 +14,16 @@ namespace iotfuzz {
 // `path`, then fsyncs the directory. The new file is readable by everyone the
 // umask allows. The directory must exist. Throws Error naming `path` and the
 // step that failed; the temporary file is removed on failure.
-void WriteFileAtomically(const std::filesystem::path& path, std::string_view contents);
+// With DirectorySync::kLater the directory is not fsynced: the rename is
+// atomic but not yet durable until the caller calls SyncDirectory, which
+// lets one directory fsync cover many files written into it.
+enum class DirectorySync { kNow, kLater };
+void WriteFileAtomically(const std::filesystem::path& path, std::string_view contents,
+                         DirectorySync sync = DirectorySync::kNow);
+// Makes the renames done in `dir` durable (fsync of the directory). A
+// directory that cannot be opened or synced (some file systems refuse) is
+// left as it is.
+void SyncDirectory(const std::filesystem::path& dir);
 
 // Replacing a directory (a corpus) by a new one built beside it,
 // `<dir>.merge`: `<dir>` is renamed to `<dir>.pre-merge`, `<dir>.merge` to

@@ -1,5 +1,8 @@
 #include "fuzzers/common/background_writer.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "fuzzers/common/atomic_file.h"
 
 namespace iotfuzz {
@@ -44,20 +47,28 @@ void BackgroundWriter::Loop() {
   for (;;) {
     wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping, and nothing left to write
-    auto [path, contents] = std::move(queue_.front());
-    queue_.pop_front();
-    ++in_flight_;
+    // Everything queued so far, in order, with one fsync per directory
+    // after the batch's renames instead of one per file.
+    std::deque<std::pair<std::filesystem::path, std::string>> batch;
+    batch.swap(queue_);
+    in_flight_ = batch.size();
     lock.unlock();
     std::exception_ptr failed;
-    try {
-      WriteFileAtomically(path, contents);
-    } catch (...) {
-      failed = std::current_exception();
+    std::vector<std::filesystem::path> dirs;
+    for (auto& [path, contents] : batch) {
+      try {
+        WriteFileAtomically(path, contents, DirectorySync::kLater);
+        std::filesystem::path dir = path.parent_path();
+        if (std::find(dirs.begin(), dirs.end(), dir) == dirs.end()) dirs.push_back(std::move(dir));
+      } catch (...) {
+        if (!failed) failed = std::current_exception();
+      }
     }
+    for (const auto& dir : dirs) SyncDirectory(dir);
     lock.lock();
-    --in_flight_;
+    in_flight_ = 0;
     if (failed && !error_) error_ = failed;
-    if (queue_.empty() && in_flight_ == 0) idle_.notify_all();
+    if (queue_.empty()) idle_.notify_all();
   }
 }
 

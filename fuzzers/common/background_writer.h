@@ -2,6 +2,8 @@
 // file and of its directory, milliseconds each on many disks) run by one
 // thread of its own, in the order the writes were asked for. A fuzzing loop
 // hands over the corpus entries it keeps and goes on with the next input.
+// The writes queued while the thread was busy are done as one batch, each
+// directory fsynced once after the batch's renames.
 #ifndef IOTFUZZ_FUZZERS_COMMON_BACKGROUND_WRITER_H_
 #define IOTFUZZ_FUZZERS_COMMON_BACKGROUND_WRITER_H_
 

@@ -26,6 +26,24 @@ TEST_CASE("The background writer writes every queued file, in order, by Flush") 
   CHECK(ReadFileText(dir / "f7") == "last");
 }
 
+TEST_CASE("The background writer writes a batch spread over several directories") {
+  TempDir dir;
+  fs::create_directories(dir / "a");
+  fs::create_directories(dir / "b");
+  BackgroundWriter writer;
+  for (int i = 0; i < 40; ++i) {
+    writer.Write(dir / (i % 2 == 0 ? "a" : "b") / std::to_string(i), std::to_string(i * i));
+  }
+  writer.Flush();
+  for (int i = 0; i < 40; ++i) {
+    CHECK(ReadFileText(dir / (i % 2 == 0 ? "a" : "b") / std::to_string(i)) == std::to_string(i * i));
+  }
+  // No temporary file is left behind.
+  size_t files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir.path())) files += e.is_regular_file() ? 1 : 0;
+  CHECK(files == 40);
+}
+
 TEST_CASE("The background writer finishes its queue when destroyed") {
   TempDir dir;
   {
@@ -39,10 +57,34 @@ TEST_CASE("The background writer reports a failed write on Flush") {
   TempDir dir;
   BackgroundWriter writer;
   writer.Write(dir / "missing-directory" / "f", "data");
-  writer.Write(dir / "ok", "data");
   CHECK_THROWS_AS(writer.Flush(), Error);
-  CHECK(ReadFileText(dir / "ok") == "data");
+  writer.Write(dir / "ok", "data");
   writer.Flush();  // reported once
+  CHECK(ReadFileText(dir / "ok") == "data");
+}
+
+TEST_CASE("The background writer reports a failed write once, on the next Write or on Flush") {
+  TempDir dir;
+  BackgroundWriter writer;
+  writer.Write(dir / "missing-directory" / "f", "data");
+  // The failure is seen by whichever call comes after it: the next Write
+  // (which then queues nothing) or Flush.
+  size_t reported = 0;
+  bool queued = false;
+  try {
+    writer.Write(dir / "ok", "data");
+    queued = true;
+  } catch (const Error&) {
+    ++reported;
+  }
+  try {
+    writer.Flush();
+  } catch (const Error&) {
+    ++reported;
+  }
+  CHECK(reported == 1);
+  writer.Flush();
+  CHECK(fs::exists(dir / "ok") == queued);
 }
 
 }  // namespace
