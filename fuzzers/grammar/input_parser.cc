@@ -36,7 +36,208 @@ InputParser::InputParser(const Grammar& grammar, ParseLimits limits)
       resolver_(grammar),
       serializer_(grammar),
       conditions_(grammar, resolver_, serializer_, ConditionEvaluator::RelationValues::kAsParsed),
-      binder_(grammar) {}
+      binder_(grammar) {
+  first_.resize(g_.exprs.size());
+  first_state_.assign(g_.exprs.size(), 0);
+  if (limits_.first_byte_dispatch) {
+    for (ExprId id = 0; id < g_.exprs.size(); ++id) FirstOf(id);
+  }
+}
+
+namespace {
+
+// Calls add(v) for each value a number field with constraint `c` may hold
+// in a strict match, or returns false when there are too many to list.
+template <typename Add>
+bool ForEachAllowedValue(const Constraint& c, Add&& add) {
+  switch (c.kind) {
+    case ConstraintKind::kConstant:
+      add(c.low);
+      return true;
+    case ConstraintKind::kSet: case ConstraintKind::kEnum:
+      for (uint64_t v : c.values) add(v);
+      return true;
+    case ConstraintKind::kRange:
+      if (c.high < c.low || c.high - c.low > 4096) return false;
+      for (uint64_t v = c.low;; ++v) {
+        add(v);
+        if (v == c.high) break;
+      }
+      return true;
+    case ConstraintKind::kNone:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace
+
+const InputParser::FirstBytes& InputParser::FirstOf(ExprId id) {
+  if (first_state_[id] == 2) return first_[id];
+  if (first_state_[id] == 1) {
+    // Recursion (a rule reached again before its first byte is known).
+    static const FirstBytes kAny = [] {
+      FirstBytes any;
+      any.strict.set();
+      any.relaxed.set();
+      any.nullable = true;
+      return any;
+    }();
+    return kAny;
+  }
+  first_state_[id] = 1;
+  FirstBytes f = ComputeFirstBytes(id);
+  first_[id] = f;
+  first_state_[id] = 2;
+  return first_[id];
+}
+
+std::bitset<256> InputParser::NumberFirstBytes(ExprId id, uint32_t width) const {
+  const Expr& e = g_.expr(id);
+  std::bitset<256> bytes;
+  const Constraint& c = e.constraint;
+  if (e.relation.kind != RelationKind::kNone || c.open || e.is_signed || width == 0 || width > 8) {
+    return bytes.set();
+  }
+  const uint32_t shift = e.order == ByteOrder::kBig ? 8 * (width - 1) : 0;
+  if (c.kind == ConstraintKind::kRange && e.order == ByteOrder::kBig) {
+    // The leading byte of a big-endian range runs from low's to high's.
+    if (c.high < c.low) return bytes.set();
+    const uint64_t top = std::min<uint64_t>(c.high >> shift, 255);
+    for (uint64_t b = c.low >> shift; b <= top; ++b) bytes.set(b);
+    return bytes;
+  }
+  if (!ForEachAllowedValue(c, [&](uint64_t v) { bytes.set((v >> shift) & 0xff); })) bytes.set();
+  return bytes;
+}
+
+std::bitset<256> InputParser::BitsFirstBytes(const Expr& bits) const {
+  // The fields from the most significant bit: those in the first 8 bits
+  // make the first byte, each with the values it may hold.
+  std::bitset<256> bytes;
+  std::bitset<256> partial;
+  partial.set(0);
+  uint32_t offset = 0;
+  for (ExprId c : bits.children) {
+    if (offset >= 8) break;
+    const Expr& f = g_.expr(c);
+    const uint32_t inside = std::min<uint32_t>(f.width, 8 - offset);
+    const uint32_t place = 8 - offset - inside;
+    const uint64_t mask = (uint64_t{1} << inside) - 1;
+    std::bitset<256> parts;  // what the field puts into the first byte, in place
+    bool listed = f.relation.kind == RelationKind::kNone && !f.constraint.open && !f.is_signed &&
+                  !resolver_.RelationsOn(c).size() && f.width > 0 && f.width <= 64 &&
+                  ForEachAllowedValue(f.constraint, [&](uint64_t v) {
+                    parts.set(static_cast<size_t>(((v >> (f.width - inside)) & mask) << place));
+                  });
+    if (!listed) {
+      parts.reset();
+      for (uint64_t v = 0; v <= mask; ++v) parts.set(static_cast<size_t>(v << place));
+    }
+    std::bitset<256> next;
+    for (size_t a = 0; a < 256; ++a) {
+      if (!partial.test(a)) continue;
+      for (size_t b = 0; b < 256; ++b) {
+        if (parts.test(b)) next.set(a | b);
+      }
+    }
+    partial = next;
+    offset += f.width;
+  }
+  bytes = partial;
+  return bytes;
+}
+
+InputParser::FirstBytes InputParser::ComputeFirstBytes(ExprId id) {
+  const Expr& e = g_.expr(id);
+  FirstBytes f;
+  FirstBytes any;
+  any.strict.set();
+  any.relaxed.set();
+  any.nullable = true;
+  // A field another one gives the length or count of is matched as raw
+  // bytes when nothing else fits it.
+  if (!resolver_.RelationsOn(id).empty()) return any;
+  switch (e.kind) {
+    case ExprKind::kLiteral:
+      if (e.bytes.empty()) {
+        f.nullable = true;
+      } else {
+        const auto b = static_cast<unsigned char>(e.bytes[0]);
+        f.strict.set(b);
+        if (e.case_insensitive) {
+          f.strict.set(static_cast<unsigned char>(std::tolower(b)));
+          f.strict.set(static_cast<unsigned char>(std::toupper(b)));
+        }
+      }
+      f.relaxed = f.strict;
+      return f;
+    case ExprKind::kCharClass:
+      f.strict = f.relaxed = e.alphabet;
+      return f;
+    case ExprKind::kSequence: {
+      f.nullable = true;
+      f.span = 0;
+      for (ExprId c : e.children) {
+        const FirstBytes& child = FirstOf(c);
+        f.strict |= child.strict;
+        f.relaxed |= child.relaxed;
+        f.span = std::max(f.span, child.span);
+        if (!child.nullable) {
+          f.nullable = false;
+          break;
+        }
+      }
+      return f;
+    }
+    case ExprKind::kChoice:
+      // Each alternative is tried strictly, then with violations.
+      f.span = 0;
+      for (ExprId c : e.children) {
+        const FirstBytes& child = FirstOf(c);
+        f.relaxed |= child.relaxed;
+        f.nullable = f.nullable || child.nullable;
+        f.span = std::max(f.span, child.span);
+      }
+      f.strict = f.relaxed;
+      return f;
+    case ExprKind::kRepeat: case ExprKind::kOptional: case ExprKind::kConditional: {
+      if (e.children.empty()) return any;
+      f = FirstOf(e.children[0]);
+      if (e.kind != ExprKind::kRepeat || e.min == 0) f.nullable = true;
+      return f;
+    }
+    case ExprKind::kRuleRef:
+      if (e.rule == kNone) return any;
+      return FirstOf(g_.rules[e.rule].body);
+    case ExprKind::kInteger:
+      f.strict = NumberFirstBytes(id, e.width);
+      f.relaxed.set();
+      f.span = e.width;
+      return f;
+    case ExprKind::kBits:
+      f.strict = BitsFirstBytes(e);
+      f.relaxed.set();
+      f.span = e.width;
+      return f;
+    case ExprKind::kDecimal: case ExprKind::kHex:
+      for (int c = '0'; c <= '9'; ++c) f.strict.set(static_cast<size_t>(c));
+      if (e.kind == ExprKind::kHex) {
+        for (int c = 'a'; c <= 'f'; ++c) f.strict.set(static_cast<size_t>(c));
+        for (int c = 'A'; c <= 'F'; ++c) f.strict.set(static_cast<size_t>(c));
+      }
+      f.relaxed = f.strict;
+      return f;
+    case ExprKind::kVirtual:
+      // Reads no bytes.
+      f.nullable = true;
+      f.span = 0;
+      return f;
+    case ExprKind::kVarint: case ExprKind::kBytes: case ExprKind::kString: case ExprKind::kBitField:
+      return any;
+  }
+  return any;
+}
 
 bool InputParser::CheckConstraint(const Expr& e, NodeId node, uint64_t value) {
   const Constraint& c = e.constraint;
@@ -358,6 +559,15 @@ bool InputParser::MatchNode(ExprId id, NodeId node, size_t& pos, size_t end, boo
         // a stream, an HTTP answer to HEAD against a response cut short.
         size_t cut = e.children.size();
         for (size_t i = 0; i < e.children.size(); ++i) {
+          if (!lax && limits_.first_byte_dispatch && pos < end) {
+            // An alternative that cannot begin with the next byte cannot
+            // match strictly here.
+            const FirstBytes& first = first_[e.children[i]];
+            if (!first.nullable && end - pos >= first.span &&
+                !first.strict.test(static_cast<uint8_t>(input_[pos]))) {
+              continue;
+            }
+          }
           size_t p = pos;
           fill_end_ = want_fill ? end : kNoFill;
           const bool cut_before = cut_short_;

@@ -21,7 +21,9 @@
 #ifndef IOTFUZZ_FUZZERS_GRAMMAR_INPUT_PARSER_H_
 #define IOTFUZZ_FUZZERS_GRAMMAR_INPUT_PARSER_H_
 
+#include <bitset>
 #include <cstdint>
+#include <vector>
 #include <string_view>
 
 #include "fuzzers/grammar/condition_evaluator.h"
@@ -35,6 +37,9 @@ namespace iotfuzz::grammar {
 
 struct ParseLimits {
   uint32_t max_steps = 200000;  // expression matches per parse
+  // A choice's strict pass skips the alternatives that cannot begin with the
+  // next byte (InputParser::FirstBytes). The parse is the same either way.
+  bool first_byte_dispatch = true;
 };
 
 struct ParseResult {
@@ -107,8 +112,32 @@ class InputParser {
     return false;
   }
 
+  // What a match of an expression can begin with: the values its first
+  // byte can have in a strict match (`strict`: constraints hold, though a
+  // choice inside tries its alternatives with violations too when none fits
+  // strictly) and in a relaxed one (`relaxed`: any value of a number field),
+  // whether it can match no bytes at all, and how many bytes must be left
+  // for its first byte to be checked (a wider field is read whole: with
+  // fewer bytes left it runs out instead of failing). Every byte where that
+  // is not worked out (blobs, relation targets, whose announced length makes
+  // them match as raw bytes, recursion).
+  struct FirstBytes {
+    std::bitset<256> strict;
+    std::bitset<256> relaxed;
+    bool nullable = false;
+    uint32_t span = 1;
+  };
+  const FirstBytes& FirstOf(ExprId id);
+  FirstBytes ComputeFirstBytes(ExprId id);
+  // The values of the first byte a number field `e` of `width` bytes can
+  // have in a strict match.
+  std::bitset<256> NumberFirstBytes(ExprId id, uint32_t width) const;
+  std::bitset<256> BitsFirstBytes(const Expr& bits) const;
+
   const Grammar& g_;
   ParseLimits limits_;
+  std::vector<FirstBytes> first_;         // by ExprId
+  std::vector<uint8_t> first_state_;      // 0 not yet, 1 being worked out, 2 done
   FieldResolver resolver_;
   Serializer serializer_;
   ConditionEvaluator conditions_;

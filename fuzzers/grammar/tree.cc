@@ -7,9 +7,9 @@
 namespace iotfuzz::grammar {
 
 NodeId Tree::Add(ExprId expr, NodeId parent) {
-  Node n;
-  n.expr = expr;
-  nodes_.push_back(n);
+  // Built in place: a node built on the stack and copied in is stored in
+  // pieces and loaded back whole, which stalls the copy.
+  nodes_.emplace_back().expr = expr;
   NodeId id = static_cast<NodeId>(nodes_.size() - 1);
   if (parent != kNone) AppendChild(parent, id);
   return id;

@@ -100,6 +100,64 @@ TEST_CASE("Mutated generated inputs parse back byte for byte", "[grammar]") {
   }
 }
 
+// The same parse with and without first-byte dispatch.
+void CheckSameParse(const Grammar& g, InputParser& dispatching, InputParser& plain, std::string_view bytes,
+                    RuleId rule) {
+  ParseResult a = dispatching.Parse(bytes, rule);
+  ParseResult b = plain.Parse(bytes, rule);
+  REQUIRE(FormatTree(g, a.tree) == FormatTree(g, b.tree));
+  REQUIRE(a.raw_bytes == b.raw_bytes);
+  REQUIRE(a.lying_fields == b.lying_fields);
+  REQUIRE(a.unusual_values == b.unusual_values);
+  PrefixMatch pa = dispatching.ParsePrefix(bytes, rule);
+  PrefixMatch pb = plain.ParsePrefix(bytes, rule);
+  REQUIRE(pa.status == pb.status);
+  REQUIRE(pa.length == pb.length);
+  REQUIRE(FormatTree(g, pa.parse.tree) == FormatTree(g, pb.parse.tree));
+}
+
+TEST_CASE("Skipping alternatives by their first byte changes no parse", "[grammar]") {
+  ParseLimits without;
+  without.first_byte_dispatch = false;
+  for (const char* name : {"mqtt", "coap", "http", "ble_att"}) {
+    Grammar g = LoadGrammarFile(std::string(IOTFUZZ_SOURCE_DIR) + "/grammars/" + name + ".grammar").grammar;
+    InputParser dispatching(g);
+    InputParser plain(g, without);
+    Generator generator(g);
+    Serializer serializer(g);
+    Rng rng(21);
+    for (const Session& session : g.sessions) {
+      for (int i = 0; i < 40; ++i) {
+        std::string bytes = serializer.Serialize(generator.GenerateSession(session, rng));
+        INFO(name << " session " << session.name << " input " << i);
+        CheckSameParse(g, dispatching, plain, bytes, session.input_rule);
+        // Near-valid variants: a changed, an inserted and a dropped byte.
+        for (int k = 0; k < 3 && !bytes.empty(); ++k) {
+          std::string variant = bytes;
+          const size_t at = rng.Below(variant.size());
+          if (k == 0) variant[at] = static_cast<char>(rng.Below(256));
+          if (k == 1) variant.insert(at, 1, static_cast<char>(rng.Below(256)));
+          if (k == 2) variant.erase(at, 1);
+          CheckSameParse(g, dispatching, plain, variant, session.input_rule);
+        }
+      }
+    }
+    // Every rule, on random bytes and on the start of generated inputs.
+    for (RuleId rule = 0; rule < g.rules.size(); ++rule) {
+      for (int i = 0; i < 6; ++i) {
+        std::string bytes(rng.Below(40), '\0');
+        for (char& b : bytes) b = static_cast<char>(rng.Below(256));
+        INFO(name << " rule " << g.rule(rule).name << " random input " << i);
+        CheckSameParse(g, dispatching, plain, bytes, rule);
+      }
+      std::string generated = serializer.Serialize(generator.Generate(rng, rule));
+      INFO(name << " rule " << g.rule(rule).name << " generated");
+      CheckSameParse(g, dispatching, plain, generated, rule);
+      CheckSameParse(g, dispatching, plain, generated.substr(0, generated.size() / 2), rule);
+    }
+  }
+}
+
 TEST_CASE("A wrong length is recorded as a lie and the structure around it survives", "[grammar]") {
   Grammar g = LoadGrammarText(kMqtt, "mqtt").grammar;
   InputParser parser(g);
