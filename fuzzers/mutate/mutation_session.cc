@@ -62,7 +62,9 @@ const grammar::Tree& MutationSession::CachedTree(std::string_view input) {
   uint64_t key = Hash(input);
   auto it = cache_.find(key);
   if (it != cache_.end()) return it->second;
-  return cache_.emplace(key, parser_->Parse(input).tree).first->second;
+  // Not scratch_parse_: LoadTree's caller may still hold that tree.
+  parser_->ParseInto(input, donor_parse_);
+  return cache_.emplace(key, donor_parse_.tree).first->second;
 }
 
 const grammar::Tree* MutationSession::LoadTree(std::string_view input, uint64_t key, grammar::Tree& into) {

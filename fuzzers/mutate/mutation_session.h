@@ -80,6 +80,10 @@ class MutationSession {
   grammar::Tree last_output_tree_;
   grammar::Tree work_tree_;   // reused between calls: fewer allocations
   grammar::ParseResult scratch_parse_;  // inputs parsed without being cached
+  // Donors (CachedTree) are parsed into reused buffers and cached as exact
+  // copies: a fresh parse reserves room for the worst case (a node per input
+  // byte), which under a sanitizer's allocator costs fresh pages each time.
+  grammar::ParseResult donor_parse_;
   bool last_output_valid_ = false;
   bool cache_every_input_ = false;
   static constexpr size_t kCacheLimit = 8192;
