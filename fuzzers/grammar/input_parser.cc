@@ -559,7 +559,7 @@ bool InputParser::MatchNode(ExprId id, NodeId node, size_t& pos, size_t end, boo
         // a stream, an HTTP answer to HEAD against a response cut short.
         size_t cut = e.children.size();
         for (size_t i = 0; i < e.children.size(); ++i) {
-          if (!lax && limits_.first_byte_dispatch && pos < end) {
+          if (!lax && limits_.first_byte_dispatch && pos < end && e.children[i] < first_.size()) {
             // An alternative that cannot begin with the next byte cannot
             // match strictly here.
             const FirstBytes& first = first_[e.children[i]];

@@ -344,9 +344,9 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
   }
   std::shared_ptr<SharedCoverage> shared_coverage;
   // A forkserver child lives one session: recording allocation stacks
-  // would cost it page faults every session. A new crash's report is made
-  // again with them (FullReport).
-  // (Unless the user's ASAN_OPTIONS set malloc_context_size.)
+  // would cost it page faults every session, so the workers' servers run
+  // without them (unless the user's ASAN_OPTIONS set malloc_context_size)
+  // and a new crash's report is made again with them (FullReport).
   const char* user_asan = std::getenv("ASAN_OPTIONS");
   s.lean_reports = o.executor.reset == ResetMode::kForkserver &&
                    !SanitizerOptions::Parse(user_asan != nullptr ? user_asan : "").Get("malloc_context_size");
