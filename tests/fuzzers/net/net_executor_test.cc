@@ -466,18 +466,40 @@ size_t AllocationStackFrames(const std::string& report) {
   return frames;
 }
 
+// HUB-1 as one session: a persistent session (clean session 0) subscribed
+// with QoS 2 is sent a released QoS 2 message of 40 bytes.
+std::string Hub1Session() {
+  const std::string connect_persistent("\x10\x12\x00\x04MQTT\x04\x00\x00\x3c\x00\x06lock-1", 20);
+  const std::string subscribe("\x82\x06\x00\x01\x00\x01#\x02", 8);
+  std::string publish(std::string("\x34\x2f\x00\x03", 4) + "a/b" + std::string("\x00\x07", 2));
+  publish += std::string(40, 'x');
+  const std::string pubrel("\x62\x02\x00\x07", 4);
+  return connect_persistent + subscribe + publish + pubrel;
+}
+
+// A campaign of `sessions` sessions in `work`/out, seeded with HUB-1 (so a
+// worker meets it for sure), going on after crashes, not minimizing.
+NetFuzzOptions Hub1Campaign(const fs::path& work, ResetMode reset, uint64_t sessions) {
+  fs::create_directories(work / "seeds");
+  std::ofstream(work / "seeds" / "hub1", std::ios::binary) << Hub1Session();
+  NetFuzzOptions fo;
+  fo.executor.reset = reset;
+  fo.seed = 1;
+  fo.max_sessions = sessions;
+  fo.keep_going = true;
+  fo.minimize_budget = 0;
+  fo.corpus_dirs = {work / "seeds"};
+  fo.out_dir = work / "out";
+  return fo;
+}
+
 }  // namespace
 
 TEST_CASE("forkserver campaign: servers record no allocation stacks, a new crash's report is made again with them") {
   NetTarget t = DemoBroker("demo_device_mqtt_server");
   t.grammar = IOTFUZZ_MQTT_GRAMMAR;
   t.session = "broker_v311";
-  const std::string connect_persistent("\x10\x12\x00\x04MQTT\x04\x00\x00\x3c\x00\x06lock-1", 20);
-  const std::string subscribe("\x82\x06\x00\x01\x00\x01#\x02", 8);
-  std::string publish(std::string("\x34\x2f\x00\x03", 4) + "a/b" + std::string("\x00\x07", 2));
-  publish += std::string(40, 'x');
-  const std::string pubrel("\x62\x02\x00\x07", 4);
-  const std::string hub1 = connect_persistent + subscribe + publish + pubrel;
+  const std::string hub1 = Hub1Session();
   {
     // An executor without allocation stacks: the heap report lacks them.
     Fixture f(IOTFUZZ_MQTT_GRAMMAR, "broker_v311");
@@ -498,15 +520,7 @@ TEST_CASE("forkserver campaign: servers record no allocation stacks, a new crash
   }
   // A campaign in forkserver mode: the crash file's report has them.
   const fs::path work = WorkDir("lean-reports-campaign");
-  fs::create_directories(work / "seeds");
-  std::ofstream(work / "seeds" / "hub1", std::ios::binary) << hub1;
-  NetFuzzOptions fo;
-  fo.executor.reset = ResetMode::kForkserver;
-  fo.seed = 1;
-  fo.max_sessions = 1;
-  fo.minimize_budget = 0;
-  fo.corpus_dirs = {work / "seeds"};
-  fo.out_dir = work / "out";
+  NetFuzzOptions fo = Hub1Campaign(work, ResetMode::kForkserver, 1);
   NetFuzzer fuzzer(t, fo);
   NetFuzzStats stats = fuzzer.Run(nullptr, nullptr, nullptr);
   CHECK(stats.crashes == 1);
@@ -706,23 +720,8 @@ TEST_CASE("parallel workers: two demo brokers, each on its own port and CPU, sha
   t.grammar = IOTFUZZ_MQTT_GRAMMAR;
   t.session = "broker_v311";
   const fs::path work = WorkDir("jobs");
-  fs::create_directories(work / "seeds");
-  // HUB-1 among the seeds, so that one of the workers meets it for sure.
-  const std::string connect_persistent("\x10\x12\x00\x04MQTT\x04\x00\x00\x3c\x00\x06lock-1", 20);
-  const std::string subscribe("\x82\x06\x00\x01\x00\x01#\x02", 8);
-  std::string publish(std::string("\x34\x2f\x00\x03", 4) + "a/b" + std::string("\x00\x07", 2));
-  publish += std::string(40, 'x');
-  const std::string pubrel("\x62\x02\x00\x07", 4);
-  std::ofstream(work / "seeds" / "hub1", std::ios::binary) << connect_persistent + subscribe + publish + pubrel;
-  NetFuzzOptions fo;
-  fo.executor.reset = ResetMode::kPersistent;
-  fo.seed = 1;
+  NetFuzzOptions fo = Hub1Campaign(work, ResetMode::kPersistent, 400);
   fo.jobs = 2;
-  fo.max_sessions = 400;
-  fo.keep_going = true;
-  fo.minimize_budget = 0;
-  fo.corpus_dirs = {work / "seeds"};
-  fo.out_dir = work / "out";
   NetFuzzer fuzzer(t, fo);
   NetFuzzStats stats = fuzzer.Run(nullptr, nullptr, nullptr);
   // The budget is the run's, not each worker's.
