@@ -37,19 +37,41 @@ InputParser::InputParser(const Grammar& grammar, ParseLimits limits)
       serializer_(grammar),
       conditions_(grammar, resolver_, serializer_, ConditionEvaluator::RelationValues::kAsParsed),
       binder_(grammar) {
+  // Without dispatch the table stays empty: no choice consults it.
+  if (!limits_.first_byte_dispatch) return;
   first_.resize(g_.exprs.size());
-  first_state_.assign(g_.exprs.size(), 0);
-  if (limits_.first_byte_dispatch) {
-    for (ExprId id = 0; id < g_.exprs.size(); ++id) FirstOf(id);
-  }
+  std::vector<uint8_t> state(g_.exprs.size(), 0);  // 0 not yet, 1 being worked out, 2 done
+  for (ExprId id = 0; id < g_.exprs.size(); ++id) FirstOf(id, state);
 }
 
-namespace {
+const InputParser::FirstBytes& InputParser::FirstOf(ExprId id, std::vector<uint8_t>& state) {
+  if (state[id] == 2) return first_[id];
+  if (state[id] == 1) {
+    // Recursion (a rule reached again before its first byte is known).
+    static const FirstBytes kAny = [] {
+      FirstBytes any;
+      any.strict.set();
+      any.relaxed.set();
+      any.nullable = true;
+      return any;
+    }();
+    return kAny;
+  }
+  state[id] = 1;
+  first_[id] = ComputeFirstBytes(id, state);
+  state[id] = 2;
+  return first_[id];
+}
 
-// Calls add(v) for each value a number field with constraint `c` may hold
-// in a strict match, or returns false when there are too many to list.
-template <typename Add>
-bool ForEachAllowedValue(const Constraint& c, Add&& add) {
+bool InputParser::TakesAnyValue(ExprId id) const {
+  const Expr& e = g_.expr(id);
+  return e.relation.kind != RelationKind::kNone || !resolver_.RelationsOn(id).empty() || e.constraint.open ||
+         e.is_signed;
+}
+
+bool InputParser::ForEachStrictValue(ExprId id, const std::function<void(uint64_t)>& add) const {
+  if (TakesAnyValue(id)) return false;
+  const Constraint& c = g_.expr(id).constraint;
   switch (c.kind) {
     case ConstraintKind::kConstant:
       add(c.low);
@@ -70,36 +92,12 @@ bool ForEachAllowedValue(const Constraint& c, Add&& add) {
   return false;
 }
 
-}  // namespace
-
-const InputParser::FirstBytes& InputParser::FirstOf(ExprId id) {
-  if (first_state_[id] == 2) return first_[id];
-  if (first_state_[id] == 1) {
-    // Recursion (a rule reached again before its first byte is known).
-    static const FirstBytes kAny = [] {
-      FirstBytes any;
-      any.strict.set();
-      any.relaxed.set();
-      any.nullable = true;
-      return any;
-    }();
-    return kAny;
-  }
-  first_state_[id] = 1;
-  FirstBytes f = ComputeFirstBytes(id);
-  first_[id] = f;
-  first_state_[id] = 2;
-  return first_[id];
-}
-
 std::bitset<256> InputParser::NumberFirstBytes(ExprId id, uint32_t width) const {
   const Expr& e = g_.expr(id);
   std::bitset<256> bytes;
-  const Constraint& c = e.constraint;
-  if (e.relation.kind != RelationKind::kNone || c.open || e.is_signed || width == 0 || width > 8) {
-    return bytes.set();
-  }
+  if (width == 0 || width > 8 || TakesAnyValue(id)) return bytes.set();
   const uint32_t shift = e.order == ByteOrder::kBig ? 8 * (width - 1) : 0;
+  const Constraint& c = e.constraint;
   if (c.kind == ConstraintKind::kRange && e.order == ByteOrder::kBig) {
     // The leading byte of a big-endian range runs from low's to high's.
     if (c.high < c.low) return bytes.set();
@@ -107,16 +105,18 @@ std::bitset<256> InputParser::NumberFirstBytes(ExprId id, uint32_t width) const 
     for (uint64_t b = c.low >> shift; b <= top; ++b) bytes.set(b);
     return bytes;
   }
-  if (!ForEachAllowedValue(c, [&](uint64_t v) { bytes.set((v >> shift) & 0xff); })) bytes.set();
+  if (!ForEachStrictValue(id, [&](uint64_t v) { bytes.set((v >> shift) & 0xff); })) bytes.set();
   return bytes;
 }
 
 std::bitset<256> InputParser::BitsFirstBytes(const Expr& bits) const {
-  // The fields from the most significant bit: those in the first 8 bits
-  // make the first byte, each with the values it may hold.
-  std::bitset<256> bytes;
-  std::bitset<256> partial;
-  partial.set(0);
+  // The fields from the most significant bit: a first byte is possible when
+  // the bits of each field in it are the top of a value the field may hold.
+  struct Part {
+    uint8_t mask;              // the field's bits in the first byte
+    std::bitset<256> values;   // what they may be, in place
+  };
+  std::vector<Part> parts;
   uint32_t offset = 0;
   for (ExprId c : bits.children) {
     if (offset >= 8) break;
@@ -124,31 +124,23 @@ std::bitset<256> InputParser::BitsFirstBytes(const Expr& bits) const {
     const uint32_t inside = std::min<uint32_t>(f.width, 8 - offset);
     const uint32_t place = 8 - offset - inside;
     const uint64_t mask = (uint64_t{1} << inside) - 1;
-    std::bitset<256> parts;  // what the field puts into the first byte, in place
-    bool listed = f.relation.kind == RelationKind::kNone && !f.constraint.open && !f.is_signed &&
-                  !resolver_.RelationsOn(c).size() && f.width > 0 && f.width <= 64 &&
-                  ForEachAllowedValue(f.constraint, [&](uint64_t v) {
-                    parts.set(static_cast<size_t>(((v >> (f.width - inside)) & mask) << place));
-                  });
-    if (!listed) {
-      parts.reset();
-      for (uint64_t v = 0; v <= mask; ++v) parts.set(static_cast<size_t>(v << place));
-    }
-    std::bitset<256> next;
-    for (size_t a = 0; a < 256; ++a) {
-      if (!partial.test(a)) continue;
-      for (size_t b = 0; b < 256; ++b) {
-        if (parts.test(b)) next.set(a | b);
-      }
-    }
-    partial = next;
     offset += f.width;
+    Part part{static_cast<uint8_t>(mask << place), {}};
+    const bool listed = f.width > 0 && f.width <= 64 && ForEachStrictValue(c, [&](uint64_t v) {
+      part.values.set(static_cast<size_t>(((v >> (f.width - inside)) & mask) << place));
+    });
+    if (listed) parts.push_back(part);  // a field that may hold anything leaves its bits free
   }
-  bytes = partial;
+  std::bitset<256> bytes;
+  for (size_t x = 0; x < 256; ++x) {
+    bool possible = true;
+    for (const Part& part : parts) possible = possible && part.values.test(x & part.mask);
+    if (possible) bytes.set(x);
+  }
   return bytes;
 }
 
-InputParser::FirstBytes InputParser::ComputeFirstBytes(ExprId id) {
+InputParser::FirstBytes InputParser::ComputeFirstBytes(ExprId id, std::vector<uint8_t>& state) {
   const Expr& e = g_.expr(id);
   FirstBytes f;
   FirstBytes any;
@@ -179,7 +171,7 @@ InputParser::FirstBytes InputParser::ComputeFirstBytes(ExprId id) {
       f.nullable = true;
       f.span = 0;
       for (ExprId c : e.children) {
-        const FirstBytes& child = FirstOf(c);
+        const FirstBytes& child = FirstOf(c, state);
         f.strict |= child.strict;
         f.relaxed |= child.relaxed;
         f.span = std::max(f.span, child.span);
@@ -194,7 +186,7 @@ InputParser::FirstBytes InputParser::ComputeFirstBytes(ExprId id) {
       // Each alternative is tried strictly, then with violations.
       f.span = 0;
       for (ExprId c : e.children) {
-        const FirstBytes& child = FirstOf(c);
+        const FirstBytes& child = FirstOf(c, state);
         f.relaxed |= child.relaxed;
         f.nullable = f.nullable || child.nullable;
         f.span = std::max(f.span, child.span);
@@ -203,13 +195,13 @@ InputParser::FirstBytes InputParser::ComputeFirstBytes(ExprId id) {
       return f;
     case ExprKind::kRepeat: case ExprKind::kOptional: case ExprKind::kConditional: {
       if (e.children.empty()) return any;
-      f = FirstOf(e.children[0]);
+      f = FirstOf(e.children[0], state);
       if (e.kind != ExprKind::kRepeat || e.min == 0) f.nullable = true;
       return f;
     }
     case ExprKind::kRuleRef:
       if (e.rule == kNone) return any;
-      return FirstOf(g_.rules[e.rule].body);
+      return FirstOf(g_.rules[e.rule].body, state);
     case ExprKind::kInteger:
       f.strict = NumberFirstBytes(id, e.width);
       f.relaxed.set();
@@ -559,7 +551,7 @@ bool InputParser::MatchNode(ExprId id, NodeId node, size_t& pos, size_t end, boo
         // a stream, an HTTP answer to HEAD against a response cut short.
         size_t cut = e.children.size();
         for (size_t i = 0; i < e.children.size(); ++i) {
-          if (!lax && limits_.first_byte_dispatch && pos < end && e.children[i] < first_.size()) {
+          if (!lax && pos < end && e.children[i] < first_.size()) {
             // An alternative that cannot begin with the next byte cannot
             // match strictly here.
             const FirstBytes& first = first_[e.children[i]];

@@ -23,8 +23,9 @@
 
 #include <bitset>
 #include <cstdint>
-#include <vector>
+#include <functional>
 #include <string_view>
+#include <vector>
 
 #include "fuzzers/grammar/condition_evaluator.h"
 #include "fuzzers/grammar/field_resolver.h"
@@ -127,17 +128,26 @@ class InputParser {
     bool nullable = false;
     uint32_t span = 1;
   };
-  const FirstBytes& FirstOf(ExprId id);
-  FirstBytes ComputeFirstBytes(ExprId id);
-  // The values of the first byte a number field `e` of `width` bytes can
+  // first_[id], worked out once; `state` marks the expressions being
+  // worked out (recursion) and done.
+  const FirstBytes& FirstOf(ExprId id, std::vector<uint8_t>& state);
+  FirstBytes ComputeFirstBytes(ExprId id, std::vector<uint8_t>& state);
+  // Whether number field `id` may hold any value however it is constrained:
+  // a relation's field, a field another one relates to, an open set, a
+  // signed number.
+  bool TakesAnyValue(ExprId id) const;
+  // Calls add(v) for each value number field `id` may hold in a strict
+  // match; false when it may hold any (TakesAnyValue, no constraint) or
+  // there are too many to list.
+  bool ForEachStrictValue(ExprId id, const std::function<void(uint64_t)>& add) const;
+  // The values the first byte of number field `id`, `width` bytes wide, can
   // have in a strict match.
   std::bitset<256> NumberFirstBytes(ExprId id, uint32_t width) const;
   std::bitset<256> BitsFirstBytes(const Expr& bits) const;
 
   const Grammar& g_;
   ParseLimits limits_;
-  std::vector<FirstBytes> first_;         // by ExprId
-  std::vector<uint8_t> first_state_;      // 0 not yet, 1 being worked out, 2 done
+  std::vector<FirstBytes> first_;  // by ExprId; empty without first_byte_dispatch
   FieldResolver resolver_;
   Serializer serializer_;
   ConditionEvaluator conditions_;

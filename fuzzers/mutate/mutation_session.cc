@@ -63,8 +63,13 @@ const grammar::Tree& MutationSession::CachedTree(std::string_view input) {
   auto it = cache_.find(key);
   if (it != cache_.end()) return it->second;
   // Not scratch_parse_: LoadTree's caller may still hold that tree.
-  parser_->ParseInto(input, donor_parse_);
-  return cache_.emplace(key, donor_parse_.tree).first->second;
+  return ParseAndCache(input, key, donor_parse_);
+}
+
+const grammar::Tree& MutationSession::ParseAndCache(std::string_view input, uint64_t key,
+                                                    grammar::ParseResult& scratch) {
+  parser_->ParseInto(input, scratch);
+  return cache_.emplace(key, scratch.tree).first->second;
 }
 
 const grammar::Tree* MutationSession::LoadTree(std::string_view input, uint64_t key, grammar::Tree& into) {
@@ -75,13 +80,15 @@ const grammar::Tree* MutationSession::LoadTree(std::string_view input, uint64_t 
   // Parsed into reused buffers. Only an input met before is cached: corpus
   // entries come back, libFuzzer's intermediate inputs (after a byte-level
   // mutation) do not, and would only fill the cache.
-  parser_->ParseInto(input, scratch_parse_);
-  into = scratch_parse_.tree;
   uint64_t& slot = seen_[key % seen_.size()];
   if (slot == key || cache_every_input_) {
-    return &cache_.emplace(key, scratch_parse_.tree).first->second;
+    const grammar::Tree& cached = ParseAndCache(input, key, scratch_parse_);
+    into = cached;
+    return &cached;
   }
   slot = key;
+  parser_->ParseInto(input, scratch_parse_);
+  into = scratch_parse_.tree;
   return &scratch_parse_.tree;
 }
 

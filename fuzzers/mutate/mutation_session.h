@@ -73,16 +73,20 @@ class MutationSession {
   // cached. Returns the tree it was copied from (the cache entry, or the
   // parser's scratch tree), which stays unchanged until the next call.
   const grammar::Tree* LoadTree(std::string_view input, uint64_t key, grammar::Tree& into);
+  // Parses `input` into `scratch` (reused buffers) and caches an exact copy
+  // of the tree under `key`.
+  const grammar::Tree& ParseAndCache(std::string_view input, uint64_t key, grammar::ParseResult& scratch);
   std::unordered_map<uint64_t, grammar::Tree> cache_;
   std::vector<MutationKind> last_;
   // The tree of the last output, for the engine's next stacked mutation.
   uint64_t last_output_hash_ = 0;
   grammar::Tree last_output_tree_;
   grammar::Tree work_tree_;   // reused between calls: fewer allocations
-  grammar::ParseResult scratch_parse_;  // inputs parsed without being cached
-  // Donors (CachedTree) are parsed into reused buffers and cached as exact
-  // copies: a fresh parse reserves room for the worst case (a node per input
-  // byte), which under a sanitizer's allocator costs fresh pages each time.
+  // Parses into reused buffers: a fresh parse reserves room for the worst
+  // case (a node per input byte), which under a sanitizer's allocator costs
+  // fresh pages each time. LoadTree's (whose tree it may hand back) and
+  // CachedTree's (donors, parsed while a LoadTree tree is held).
+  grammar::ParseResult scratch_parse_;
   grammar::ParseResult donor_parse_;
   bool last_output_valid_ = false;
   bool cache_every_input_ = false;

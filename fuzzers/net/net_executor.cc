@@ -144,7 +144,8 @@ void NetExecutor::StartServer() {
     o.SetDefault("symbolize", "0");
     if (asan) {
       o.SetDefault("detect_leaks", "0");
-      if (!options_.allocation_stacks) o.SetDefault("malloc_context_size", "0");
+      left_out_allocation_stacks_ = !options_.allocation_stacks && !o.Get("malloc_context_size");
+      if (left_out_allocation_stacks_) o.Set("malloc_context_size", "0");
     } else {
       o.Set("halt_on_error", "1");
       o.SetDefault("print_stacktrace", "1");

@@ -118,6 +118,10 @@ class NetExecutor {
   // The AFL++ map size of the target (after Start; 0 without coverage).
   size_t map_size() const { return map_ ? map_->size() : 0; }
   uint64_t restarts() const { return restarts_; }
+  // Whether the server's ASan reports lack allocation stacks because of
+  // ExecutorOptions::allocation_stacks (not because the user's ASAN_OPTIONS
+  // asked so): a rerun with them gives the full report.
+  bool left_out_allocation_stacks() const { return left_out_allocation_stacks_; }
   // The process serving sessions now (persistent mode on the forkserver: the
   // forkserver's child); -1 when none runs.
   pid_t server_pid() const;
@@ -164,6 +168,7 @@ class NetExecutor {
   ServerActivity server_activity_;  // persistent
   uint64_t sessions_since_start_ = 0;
   uint64_t restarts_ = 0;
+  bool left_out_allocation_stacks_ = false;
 };
 
 // Whether the server at `endpoint` still answers a protocol-level probe

@@ -5,7 +5,6 @@
 #include <pthread.h>
 #include <sched.h>
 
-#include <cstdlib>
 #include <exception>
 #include <fstream>
 #include <mutex>
@@ -19,7 +18,6 @@
 #include "fuzzers/common/background_writer.h"
 #include "fuzzers/common/content_hash.h"
 #include "fuzzers/common/error.h"
-#include "fuzzers/engine/sanitizer_options.h"
 #include "fuzzers/grammar/generator.h"
 #include "fuzzers/grammar/input_parser.h"
 #include "fuzzers/grammar/random.h"
@@ -211,10 +209,6 @@ struct NetFuzzer::Impl {
     return minimizer.Minimize(input, static_cast<size_t>(std::max(budget, 0)));
   }
 
-  // Whether the workers' servers run without allocation stacks
-  // (ExecutorOptions::allocation_stacks): forkserver mode.
-  bool lean_reports = false;
-
   // The server's report of crash `found` (with `signature`) from one more
   // run of `input` on a server of its own that records allocation stacks,
   // so a heap report says where the block was allocated and freed; the
@@ -343,16 +337,13 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
     std::filesystem::create_directories(s.Dir(dir));
   }
   std::shared_ptr<SharedCoverage> shared_coverage;
-  // A forkserver child lives one session: recording allocation stacks
-  // would cost it page faults every session, so the workers' servers run
-  // without them (unless the user's ASAN_OPTIONS set malloc_context_size)
-  // and a new crash's report is made again with them (FullReport).
-  const char* user_asan = std::getenv("ASAN_OPTIONS");
-  s.lean_reports = o.executor.reset == ResetMode::kForkserver &&
-                   !SanitizerOptions::Parse(user_asan != nullptr ? user_asan : "").Get("malloc_context_size");
   for (auto& w : s.workers) {
     ExecutorOptions eo = o.executor;
-    if (s.lean_reports) eo.allocation_stacks = false;
+    // A forkserver child lives one session: recording allocation stacks
+    // would cost it page faults every session, so the workers' servers run
+    // without them and a new crash's report is made again with them
+    // (FullReport).
+    if (o.executor.reset == ResetMode::kForkserver) eo.allocation_stacks = false;
     // Each server works in a directory of its own, on a free port of its own.
     eo.work_dir = jobs == 1 ? s.Dir("server") : s.Dir("server") / std::to_string(w->index);
     eo.cpu = w->cpu;
@@ -498,7 +489,7 @@ NetFuzzStats NetFuzzer::Run(const std::function<bool()>& stop, const StatusFn& s
     WriteFileAtomically(base, input);
     std::filesystem::path log = base;
     log += ".log";
-    const bool rerun = is_new && s.lean_reports && r.verdict == ExecResult::Verdict::kCrash &&
+    const bool rerun = is_new && r.verdict == ExecResult::Verdict::kCrash && w.executor->left_out_allocation_stacks() &&
                        r.server_log.find("AddressSanitizer") != std::string::npos;
     WriteFileAtomically(log, rerun ? s.FullReport(w, input, r, signature) : r.server_log);
     std::filesystem::path transcript = base;
